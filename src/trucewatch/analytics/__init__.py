@@ -1,0 +1,1 @@
+"""Analytics: counts, trends and hot spots, for the dashboard and the bulletin."""

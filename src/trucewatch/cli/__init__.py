@@ -1,0 +1,1 @@
+"""The ``trucewatch`` command: thin commands over the core services."""

@@ -1,0 +1,115 @@
+"""``report`` and ``import`` commands."""
+
+from __future__ import annotations
+
+from contextlib import ExitStack
+from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.progress import Progress
+
+from trucewatch.cli.common import DbOption, JsonOption, err, now, out, print_json, print_table, unit_of_work
+from trucewatch.errors import FieldProblem, InvalidInput
+from trucewatch.geo.admin import syria_admin_areas
+from trucewatch.reports.files import read_reports
+from trucewatch.reports.imports import import_reports
+from trucewatch.reports.service import ReportFilter, Submitted, describe_report, list_reports
+
+reports = typer.Typer(no_args_is_help=True, help="Reports of possible violations.")
+imports = typer.Typer(no_args_is_help=True, help="Import records in bulk.")
+SkipOption = Annotated[bool, typer.Option("--skip-invalid", help="Store the valid reports; write the rejected "
+                                          "ones with their reasons to the rejects file.")]
+RejectsOption = Annotated[Path | None, typer.Option("--rejects", help="Where --skip-invalid writes rejected "
+                                                    "records [default: FILE.rejects.jsonl].", show_default=False)]
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(reports, name="report")
+    app.add_typer(imports, name="import")
+
+
+@reports.command("add")
+def report_add(
+    file: Annotated[Path, typer.Argument(help="JSON file: one report or an array of reports.")],
+    db: DbOption = None, skip_invalid: SkipOption = False, rejects: RejectsOption = None,
+) -> None:
+    """File reports from a JSON file (all or nothing unless --skip-invalid)."""
+    _import(file, db, skip_invalid, rejects)
+
+
+@imports.command("reports")
+def import_reports_command(
+    file: Annotated[Path, typer.Argument(help="CSV (header of report field names) or JSONL file.")],
+    db: DbOption = None, skip_invalid: SkipOption = False, rejects: RejectsOption = None,
+) -> None:
+    """Import reports from CSV or JSONL, streamed (all or nothing unless --skip-invalid)."""
+    _import(file, db, skip_invalid, rejects)
+
+
+def _import(file: Path, db: str | None, skip_invalid: bool, rejects: Path | None) -> None:
+    rejects = rejects or file.with_name(file.name + ".rejects.jsonl")
+    with ExitStack() as stack:
+        session = stack.enter_context(unit_of_work(db))
+        sink = stack.enter_context(rejects.open("wb")) if skip_invalid else None
+        bar = stack.enter_context(Progress(console=err, transient=True))
+        task = bar.add_task(f"importing {file.name}", total=None)
+        done = import_reports(session, read_reports(file), now=now(), skip_invalid=skip_invalid, rejects=sink,
+                              progress=lambda n: bar.advance(task, n))
+    _summarise(done, rejects if skip_invalid else None)
+
+
+def _summarise(done: Submitted, rejects: Path | None) -> None:
+    out.print(f"{done.stored} report(s) stored, {done.unchanged} already stored (unchanged)")
+    if done.unresolved:
+        names = ", ".join(f"{name!r} ({n})" for name, n in sorted(done.unresolved.items())[:10])
+        out.print(f"{len(done.unresolved)} name(s) match no registry actor; kept as written: {names}")
+    if rejects is not None:
+        out.print(f"{len(done.rejected)} record(s) rejected; reasons written to {rejects}")
+
+
+@reports.command("list")
+def report_list(
+    db: DbOption = None,
+    since: Annotated[str | None, typer.Option("--from", help="First day, YYYY-MM-DD.")] = None,
+    until: Annotated[str | None, typer.Option("--to", help="Last day, YYYY-MM-DD (inclusive).")] = None,
+    violation_type: Annotated[str | None, typer.Option("--type", help="Violation type.")] = None,
+    delegation: Annotated[str | None, typer.Option("--delegation", help="Submitting delegation's code.")] = None,
+    governorate: Annotated[str | None, typer.Option("--governorate", help="Governorate name or p-code.")] = None,
+    limit: Annotated[int | None, typer.Option("--limit", help="At most this many.")] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """List current reports (corrections replace what they correct), oldest first."""
+    where = ReportFilter(since=_day(since, "--from"), until=_day(until, "--to", after=True),
+                         violation_type=violation_type, delegation=delegation,
+                         governorate=_governorate(governorate), limit=limit)
+    with unit_of_work(db) as session:
+        rows = [describe_report(r, code) for r, code in list_reports(session, where)]
+    if as_json:
+        print_json(rows)
+        return
+    print_table(f"Reports ({len(rows)})", ["ref", "delegation", "occurred", "type", "governorate", "perpetrator"],
+                [[r["ref"], r["delegation"], r["occurred_at"][:16], r["violation_type"], r["governorate"],
+                  r["perpetrator"]] for r in rows])
+
+
+def _day(value: str | None, option: str, *, after: bool = False) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        day = date.fromisoformat(value)
+    except ValueError:
+        raise InvalidInput([FieldProblem("command line", option, f"not a date YYYY-MM-DD: {value!r}")]) from None
+    return datetime.combine(day + timedelta(days=1 if after else 0), time(), tzinfo=UTC)
+
+
+def _governorate(value: str | None) -> str | None:
+    if value is None:
+        return None
+    areas = syria_admin_areas()
+    for code, area in areas.governorates.items():
+        if value.casefold() in (code.casefold(), area.name_en.casefold(), area.name_ar):
+            return code
+    known = ", ".join(a.name_en for a in areas.governorates.values())
+    raise InvalidInput([FieldProblem("command line", "--governorate", f"unknown governorate {value!r}; one of: {known}")])

@@ -1,0 +1,54 @@
+"""``demo`` and ``serve``: build the demo mechanism, serve a database."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+import uvicorn
+from rich.progress import Progress
+
+from trucewatch.app import create_app
+from trucewatch.cli.common import DbOption, now, out, settings_for, unit_of_work
+from trucewatch.config import Settings
+from trucewatch.demo.build import build_demo
+from trucewatch.demo.facts import ucdp_events
+
+HostOption = Annotated[str | None, typer.Option("--host", help="Address to listen on [default: 127.0.0.1].", show_default=False)]
+PortOption = Annotated[int | None, typer.Option("--port", help="Port to listen on [default: 8000].", show_default=False)]
+
+
+def register(app: typer.Typer) -> None:
+    app.command("demo")(demo)
+    app.command("serve")(serve)
+
+
+def demo(
+    db: DbOption = None,
+    no_serve: Annotated[bool, typer.Option("--no-serve", help="Build the demo and exit (for scripts and tests).")] = False,
+    host: HostOption = None,
+    port: PortOption = None,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the demo's reporting noise.")] = 2017,
+) -> None:
+    """Build the demo mechanism (Astana 2017, reports of real UCDP events) into a new database, then serve it."""
+    with unit_of_work(db) as session, Progress(console=out, transient=True) as bar:
+        task = bar.add_task("filing reports", total=None)
+        summary = build_demo(session, seed=seed, now=now(), progress=lambda n: bar.advance(task, n))
+    out.print(
+        f"demo built: {summary.delegations} delegations, {summary.actors} actors, {summary.meetings} meetings, "
+        f"{summary.commitments} commitments; {summary.reports:,} reports ({summary.corrections} corrections) "
+        f"of {len(ucdp_events()):,} real UCDP events, January-March 2017 (seed {seed})"
+    )
+    if not no_serve:
+        _serve(settings_for(db), host, port)
+
+
+def serve(db: DbOption = None, host: HostOption = None, port: PortOption = None) -> None:
+    """Serve the database over HTTP until interrupted (Ctrl-C)."""
+    _serve(settings_for(db), host, port)
+
+
+def _serve(settings: Settings, host: str | None, port: int | None) -> None:
+    settings = settings.model_copy(update={k: v for k, v in (("host", host), ("port", port)) if v is not None})
+    out.print(f"serving {settings.db} on http://{settings.host}:{settings.port}/ (Ctrl-C to stop)")
+    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="warning")

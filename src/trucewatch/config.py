@@ -1,0 +1,44 @@
+"""Settings, built at the edge (CLI, app factory) and passed down as plain values."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from trucewatch.errors import ConfigError
+
+DEFAULT_DB = "trucewatch.db"
+
+
+class Settings(BaseSettings):
+    """Every setting of trucewatch; each may be set as ``TRUCEWATCH_<NAME>``."""
+
+    model_config = SettingsConfigDict(env_prefix="TRUCEWATCH_", extra="ignore")
+
+    db: str = DEFAULT_DB
+    """SQLite file path, or a database URL (``sqlite:///file.db``, ``postgresql://...``)."""
+    host: str = "127.0.0.1"
+    """Address ``trucewatch serve`` listens on."""
+    port: int = 8000
+    """Port ``trucewatch serve`` listens on."""
+    import_chunk: int = 2000
+    """How many reports an import validates and writes at a time."""
+
+    @property
+    def database_url(self) -> str:
+        return database_url(self.db)
+
+
+def database_url(db: str) -> str:
+    """Turn a ``--db`` value (a file path or a URL) into an SQLAlchemy URL."""
+    if not db:
+        raise ConfigError("the database setting is empty: give a file path or a URL")
+    if "://" not in db:
+        return f"sqlite:///{Path(db).expanduser()}"
+    scheme = db.split("://", 1)[0]
+    if scheme in ("postgres", "postgresql"):
+        return "postgresql+psycopg://" + db.split("://", 1)[1]
+    if scheme in ("postgresql+psycopg", "sqlite", "sqlite+pysqlite"):
+        return db
+    raise ConfigError(f"database URL scheme {scheme!r} is not supported: use a file path, sqlite:/// or postgresql://")

@@ -1,0 +1,86 @@
+"""Build the demo mechanism into an empty database."""
+
+from __future__ import annotations
+
+import random
+from collections import defaultdict
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from trucewatch.demo.accounts import account, correction, reporters_for
+from trucewatch.demo.facts import demo_facts, ucdp_events
+from trucewatch.errors import Conflict
+from trucewatch.ledger.kinds import MECHANISM
+from trucewatch.ledger.service import count_entries
+from trucewatch.mechanism.service import add_commitments, add_meetings
+from trucewatch.registry.models import ActorName
+from trucewatch.registry.service import ActorIndex, add_actors, add_delegations
+from trucewatch.reports.files import Read
+from trucewatch.reports.imports import import_reports
+
+SECRETARIAT = "KZ"
+CORRECTION_RATE = 0.02
+
+
+@dataclass(frozen=True)
+class DemoSummary:
+    delegations: int
+    actors: int
+    meetings: int
+    commitments: int
+    events: int
+    reports: int
+    corrections: int
+
+
+def build_demo(
+    session: Session, *, seed: int, now: datetime, progress: Callable[[int], None] | None = None,
+) -> DemoSummary:
+    """Delegations, actors, meetings and commitments of early 2017, then reports of real events."""
+    if count_entries(session):
+        raise Conflict("the database is not empty: the demo is built into a new database")
+    facts = demo_facts()
+    add_delegations(session, facts.delegations, author=MECHANISM, at=now)
+    add_actors(session, facts.actors, author=MECHANISM, at=now)
+    add_meetings(session, facts.meetings, author=SECRETARIAT, at=now)
+    add_commitments(session, facts.commitments, author=SECRETARIAT, at=now)
+    reports = list(demo_reports(session, seed))
+    import_reports(session, reports, now=now, progress=progress)
+    corrections = sum(1 for r in reports if isinstance(r, tuple) and "supersedes" in r[1])
+    return DemoSummary(len(facts.delegations), len(facts.actors), len(facts.meetings), len(facts.commitments),
+                       len(ucdp_events()), len(reports), corrections)
+
+
+def demo_reports(session: Session, seed: int) -> Iterator[Read]:
+    """Every delegation's reports of every event, deterministic for ``seed``."""
+    rng = random.Random(seed)
+    namer = _namer(session)
+    serial: dict[str, int] = defaultdict(int)
+    for event in ucdp_events():
+        for reporter in reporters_for(event, rng):
+            serial[reporter.code] += 1
+            ref = f"{reporter.code}-{event.day.year}-{serial[reporter.code]:05d}"
+            report = account(event, reporter, rng, namer, ref)
+            yield f"demo event {event.ucdp_id}", report
+            if rng.random() < CORRECTION_RATE:
+                yield f"demo event {event.ucdp_id}", correction(report, rng, ref + "-c1")
+
+
+def _namer(session: Session) -> Callable[[str, random.Random], str]:
+    """Names as delegations write them: UCDP's own, or another alias of the same actor."""
+    index = ActorIndex.load(session)
+    aliases: dict[int, list[str]] = defaultdict(list)
+    for actor_id, name in session.execute(select(ActorName.actor_id, ActorName.name).order_by(ActorName.id)):
+        aliases[actor_id].append(name)
+
+    def name(side: str, rng: random.Random) -> str:
+        actor_id = index.resolve(side).actor_id
+        if actor_id is None or rng.random() < 0.55:
+            return side
+        return rng.choice(aliases[actor_id])
+
+    return name

@@ -1,0 +1,1 @@
+"""Geography: administrative areas, zones of control, places."""

@@ -1,0 +1,68 @@
+"""Administrative areas and point-in-polygon lookup, vectorised (pure).
+
+Locating many points is one STRtree query, not a Python loop over polygons.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import shapely
+from numpy.typing import NDArray
+
+
+@dataclass(frozen=True)
+class Area:
+    pcode: str
+    name_en: str
+    name_ar: str
+    parent: str | None
+    """P-code of the governorate holding a district; ``None`` for a governorate."""
+
+
+class AdminAreas:
+    """Governorates and districts, and which of them holds a point."""
+
+    def __init__(self, governorates: Mapping[str, Any], districts: Mapping[str, Any]) -> None:
+        self.governorates = {a.pcode: a for a in _areas(governorates, parent_key=None)}
+        areas = _areas(districts, parent_key="admin1_pcode")
+        self.districts = {a.pcode: a for a in areas}
+        self._district_codes = np.array([a.pcode for a in areas], dtype=object)
+        self._parent_codes = np.array([a.parent for a in areas], dtype=object)
+        self._tree = shapely.STRtree([shapely.geometry.shape(f["geometry"]) for f in districts["features"]])
+
+    def locate(
+        self, longitudes: Sequence[float], latitudes: Sequence[float]
+    ) -> tuple[NDArray[np.object_], NDArray[np.object_]]:
+        """P-codes of (governorate, district) for each point; ``None`` outside every district.
+
+        A point on a border between two districts goes to the first in p-code order.
+        """
+        n = len(longitudes)
+        governorate = np.full(n, None, dtype=object)
+        district = np.full(n, None, dtype=object)
+        if n == 0:
+            return governorate, district
+        points = shapely.points(np.asarray(longitudes, dtype=float), np.asarray(latitudes, dtype=float))
+        point_idx, area_idx = self._tree.query(points, predicate="intersects")
+        order = np.lexsort((self._district_codes[area_idx].astype(str), point_idx))
+        point_idx, area_idx = point_idx[order], area_idx[order]
+        _, first = np.unique(point_idx, return_index=True)
+        district[point_idx[first]] = self._district_codes[area_idx[first]]
+        governorate[point_idx[first]] = self._parent_codes[area_idx[first]]
+        return governorate, district
+
+    def governorate_name(self, pcode: str | None) -> str:
+        return self.governorates[pcode].name_en if pcode in self.governorates else "(unknown)"
+
+
+def _areas(collection: Mapping[str, Any], *, parent_key: str | None) -> list[Area]:
+    areas = [
+        Area(f["properties"]["pcode"], f["properties"]["name_en"], f["properties"]["name_ar"],
+             f["properties"][parent_key] if parent_key else None)
+        for f in collection["features"]
+    ]
+    return sorted(areas, key=lambda a: a.pcode) if parent_key is None else areas

@@ -1,0 +1,1 @@
+"""Incidents: real-world events, each fused from the reports that describe it."""

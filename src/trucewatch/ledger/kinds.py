@@ -1,0 +1,40 @@
+"""The kinds of entry: every kind of write the core knows."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+MECHANISM = "mechanism"
+"""Author of writes made by the mechanism itself (bootstrap, secretariat tooling)."""
+
+
+class EntryKind(StrEnum):
+    """Every kind of write; each has exactly one applier that turns it into rows."""
+
+    DELEGATION = "delegation"
+    """A delegation joins the mechanism, with its members."""
+    ACTOR = "actor"
+    """An armed actor enters the registry, with names, aliases and history."""
+    DESIGNATION = "designation"
+    """An authority designates (or de-lists) an actor from a date."""
+    ZONE = "zone"
+    """An area of control, valid from a date."""
+    REPORT = "report"
+    """An account of a possible violation, or a correction superseding one."""
+    MEETING = "meeting"
+    """A meeting of the mechanism: dates, place, attendance, agenda, outcomes."""
+    COMMITMENT = "commitment"
+    """A confidence-building measure agreed at a meeting."""
+    COMMITMENT_STATUS = "commitment_status"
+    """A change in a commitment's status."""
+
+
+class Tier(StrEnum):
+    """Who may read a record (DESIGN.md): the ledger keeps restricted payloads as commitments."""
+
+    RESTRICTED = "restricted"
+    """Its submitter and the guarantors."""
+    SHARED = "shared"
+    """Every delegation."""
+    PUBLIC = "public"
+    """Anyone."""

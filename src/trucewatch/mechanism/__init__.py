@@ -1,0 +1,1 @@
+"""The mechanism's own work: meetings and the commitments agreed at them."""

@@ -1,0 +1,1 @@
+"""Alembic migrations of the trucewatch schema; run by ``trucewatch init`` and on start."""

@@ -1,0 +1,20 @@
+"""Alembic environment: runs against the connection trucewatch hands it."""
+
+from __future__ import annotations
+
+from alembic import context
+
+from trucewatch.migrations.tables import metadata
+
+
+def run() -> None:
+    connection = context.config.attributes.get("connection")
+    if connection is None:
+        raise RuntimeError("trucewatch migrations run through trucewatch.store.migrate, with a connection")
+    context.configure(connection=connection, target_metadata=metadata,
+                      render_as_batch=connection.dialect.name == "sqlite", compare_type=True)
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+run()

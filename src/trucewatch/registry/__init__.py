@@ -1,0 +1,1 @@
+"""The registry: delegations and their members and keys, armed actors and their history."""

@@ -1,0 +1,196 @@
+"""Services of the registry: delegations, actors, designations, and name lookup."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from trucewatch.errors import Conflict, FieldProblem, InvalidInput, NotFound
+from trucewatch.ledger.kinds import MECHANISM, EntryKind
+from trucewatch.ledger.service import Recorded, applies, record
+from trucewatch.registry.models import (
+    Actor,
+    ActorName,
+    Affiliation,
+    CeasefireStatus,
+    Delegation,
+    Designation,
+    Member,
+)
+from trucewatch.registry.names import normalize_name
+from trucewatch.registry.schemas import ActorIn, DelegationIn, DesignationIn, Role
+
+ADMIN_ROLES = frozenset({Role.SECRETARIAT})
+REGISTRY_ROLES = frozenset({Role.SECRETARIAT, Role.GUARANTOR})
+
+
+def require_author(session: Session, author: str, roles: Collection[Role], *, what: str) -> None:
+    """Refuse a write by anyone but the mechanism itself or a delegation in ``roles``."""
+    if author == MECHANISM:
+        return
+    delegation = get_delegation(session, author)
+    if Role(delegation.role) not in roles:
+        allowed = ", ".join(sorted(roles))
+        raise InvalidInput([FieldProblem(what, "author",
+                                         f"delegation {author} ({delegation.role}) may not do this; "
+                                         f"only: {allowed}")])
+
+
+def get_delegation(session: Session, code: str) -> Delegation:
+    found = session.scalar(select(Delegation).where(Delegation.code == code))
+    if found is None:
+        raise NotFound(f"no delegation with code {code!r}")
+    return found
+
+
+def list_delegations(session: Session) -> Sequence[Delegation]:
+    query = select(Delegation).options(selectinload(Delegation.members)).order_by(Delegation.id)
+    return session.scalars(query).all()
+
+
+def add_delegations(session: Session, items: Sequence[DelegationIn], *, author: str, at: datetime) -> None:
+    require_author(session, author, ADMIN_ROLES, what="delegation")
+    codes = [d.code for d in items]
+    taken = set(session.scalars(select(Delegation.code).where(Delegation.code.in_(codes))))
+    dupes = taken | {c for c in codes if codes.count(c) > 1}
+    if dupes:
+        raise Conflict(f"delegation code already in use: {', '.join(sorted(dupes))}")
+    record(session, EntryKind.DELEGATION, author, [_dump(d) for d in items], at=at)
+
+
+@applies(EntryKind.DELEGATION)
+def _apply_delegations(session: Session, entries: Sequence[Recorded]) -> None:
+    for entry in entries:
+        data = DelegationIn.model_validate(entry.payload)
+        delegation = Delegation(code=data.code, name=data.name["en"], names=dict(data.name),
+                                role=str(data.role), entry_idx=entry.idx)
+        delegation.members = [Member(login=m.login, display_name=m.display_name, function=m.function)
+                              for m in data.members]
+        session.add(delegation)
+    session.flush()
+
+
+def list_actors(session: Session) -> Sequence[Actor]:
+    query = select(Actor).order_by(Actor.name).options(
+        selectinload(Actor.aliases), selectinload(Actor.designations),
+        selectinload(Actor.ceasefire), selectinload(Actor.affiliations).selectinload(Affiliation.other),
+    )
+    return session.scalars(query).all()
+
+
+def add_actors(session: Session, items: Sequence[ActorIn], *, author: str, at: datetime) -> None:
+    require_author(session, author, REGISTRY_ROLES, what="actor")
+    keys = [a.key for a in items]
+    taken = set(session.scalars(select(Actor.key).where(Actor.key.in_(keys))))
+    dupes = taken | {k for k in keys if keys.count(k) > 1}
+    if dupes:
+        raise Conflict(f"actor key already in use: {', '.join(sorted(dupes))}")
+    known = set(keys) | set(session.scalars(select(Actor.key)))
+    missing = [FieldProblem(f"actor {a.key}", f"affiliations.{i}.actor", f"no actor with key {f.actor!r}")
+               for a in items for i, f in enumerate(a.affiliations) if f.actor not in known]
+    if missing:
+        raise InvalidInput(missing)
+    record(session, EntryKind.ACTOR, author, [_dump(a) for a in items], at=at)
+
+
+@applies(EntryKind.ACTOR)
+def _apply_actors(session: Session, entries: Sequence[Recorded]) -> None:
+    parsed = [(e, ActorIn.model_validate(e.payload)) for e in entries]
+    for entry, data in parsed:
+        actor = Actor(key=data.key, name=data.names["en"], names=dict(data.names), kind=str(data.kind),
+                      source=data.source, entry_idx=entry.idx)
+        actor.aliases = _names_of(data)
+        actor.designations = [_designation(d, entry.idx) for d in data.designations]
+        actor.ceasefire = [CeasefireStatus(status=str(c.status), valid_from=c.valid_from, valid_to=c.valid_to,
+                                           basis=c.basis, source=c.source) for c in data.ceasefire]
+        session.add(actor)
+    session.flush()
+    ids = dict(session.execute(select(Actor.key, Actor.id)).tuples().all())
+    for _entry, data in parsed:
+        session.add_all(Affiliation(actor_id=ids[data.key], other_id=ids[f.actor], relation=str(f.relation),
+                                    valid_from=f.valid_from, valid_to=f.valid_to, source=f.source)
+                        for f in data.affiliations)
+    session.flush()
+
+
+def add_designation(session: Session, actor_key: str, item: DesignationIn, *, author: str, at: datetime) -> None:
+    require_author(session, author, REGISTRY_ROLES, what=f"designation of {actor_key}")
+    _actor_by_key(session, actor_key)
+    record(session, EntryKind.DESIGNATION, author, [{"actor": actor_key, **_dump(item)}], at=at)
+
+
+@applies(EntryKind.DESIGNATION)
+def _apply_designations(session: Session, entries: Sequence[Recorded]) -> None:
+    for entry in entries:
+        payload = dict(entry.payload)
+        actor = _actor_by_key(session, payload.pop("actor"))
+        actor.designations.append(_designation(DesignationIn.model_validate(payload), entry.idx))
+    session.flush()
+
+
+def _designation(d: DesignationIn, entry_idx: int) -> Designation:
+    return Designation(authority=d.authority, reference=d.reference, valid_from=d.valid_from,
+                       valid_to=d.valid_to, source=d.source, entry_idx=entry_idx)
+
+
+def _actor_by_key(session: Session, key: str) -> Actor:
+    actor = session.scalar(select(Actor).where(Actor.key == key))
+    if actor is None:
+        raise NotFound(f"no actor with key {key!r}")
+    return actor
+
+
+def _names_of(data: ActorIn) -> list[ActorName]:
+    seen: dict[str, ActorName] = {}
+    pairs = [(n, lang) for lang, n in data.names.items()] + [(a, None) for a in data.aliases]
+    for name, lang in pairs:
+        if name not in seen:
+            seen[name] = ActorName(name=name, normalized=normalize_name(name), language=lang)
+    return list(seen.values())
+
+
+def _dump(item: Any) -> dict[str, Any]:
+    return item.model_dump(mode="json", by_alias=True)  # type: ignore[no-any-return]
+
+
+@dataclass(frozen=True)
+class Resolution:
+    """What a name as written resolves to in the registry."""
+
+    actor_id: int | None
+    status: str
+    """``resolved``, ``unresolved`` (no actor has that name) or ``ambiguous`` (several do)."""
+
+
+class ActorIndex:
+    """Every name and alias of every actor, for resolving names as sources write them."""
+
+    def __init__(self, pairs: Sequence[tuple[str, int]]) -> None:
+        by_name: dict[str, set[int]] = defaultdict(set)
+        for normalized, actor_id in pairs:
+            by_name[normalized].add(actor_id)
+        self._by_name = dict(by_name)
+        self._cache: dict[str, Resolution] = {}
+
+    @classmethod
+    def load(cls, session: Session) -> ActorIndex:
+        return cls(session.execute(select(ActorName.normalized, ActorName.actor_id)).tuples().all())
+
+    def resolve(self, name: str | None) -> Resolution:
+        if not name:
+            return Resolution(None, "none")
+        found = self._cache.get(name)
+        if found is None:
+            ids = self._by_name.get(normalize_name(name), set())
+            if len(ids) == 1:
+                found = Resolution(next(iter(ids)), "resolved")
+            else:
+                found = Resolution(None, "ambiguous" if ids else "unresolved")
+            self._cache[name] = found
+        return found

@@ -1,0 +1,1 @@
+"""Reports: incoming accounts of possible violations, from delegations and open sources."""

@@ -1,0 +1,327 @@
+"""Services of reports: submit (validate, then record), and the applier that stores them."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from pydantic import ValidationError
+from sqlalchemy import func, insert, select
+from sqlalchemy.orm import Session, aliased
+
+from trucewatch.errors import FieldProblem, InvalidInput
+from trucewatch.geo.admin import syria_admin_areas
+from trucewatch.ledger.canonical import canonical_json, sha256_hex
+from trucewatch.ledger.kinds import EntryKind
+from trucewatch.ledger.service import Recorded, applies, record
+from trucewatch.registry.models import Delegation
+from trucewatch.registry.schemas import REPORTING_ROLES, Role
+from trucewatch.registry.service import ActorIndex
+from trucewatch.reports.models import Report
+from trucewatch.reports.schemas import CASUALTY_FIELDS, ReportIn
+from trucewatch.validation import problems_of
+
+Incoming = tuple[str, Mapping[str, Any]]
+"""A report as read: a label naming it for error messages (``file.csv row 3``) and its fields."""
+
+
+@dataclass(frozen=True)
+class Rejected:
+    record: str
+    data: Mapping[str, Any]
+    problems: tuple[FieldProblem, ...]
+
+
+@dataclass
+class Submitted:
+    """What a submission did."""
+
+    stored: int = 0
+    unchanged: int = 0
+    """Reports already stored with the same ref and content: nothing added."""
+    rejected: list[Rejected] = field(default_factory=list)
+    unresolved: dict[str, int] = field(default_factory=dict)
+    """Perpetrator and target names that no registry actor carries, with counts."""
+
+
+@dataclass
+class _Candidate:
+    record: str
+    data: Mapping[str, Any]
+    report: ReportIn
+    payload: dict[str, Any]
+    encoded: bytes
+    digest: str
+    problems: list[FieldProblem] = field(default_factory=list)
+
+
+def submit_reports(
+    session: Session, incoming: Sequence[Incoming], *, now: datetime, skip_invalid: bool = False,
+) -> Submitted:
+    """Validate reports and record the new ones, all or nothing unless ``skip_invalid``.
+
+    Every problem of every report is collected before anything is written; with
+    ``skip_invalid`` the valid reports are stored and the others returned as rejected.
+    """
+    outcome = Submitted()
+    candidates = _parse_all(incoming, now, outcome)
+    delegations = {d.code: d for d in session.scalars(select(Delegation))}
+    for c in candidates:
+        _check_delegation(c, delegations)
+    fresh = _drop_known(session, candidates, delegations, outcome)
+    _check_supersedes(session, fresh, delegations)
+    good = [c for c in fresh if not c.problems]
+    outcome.rejected.extend(Rejected(c.record, c.data, tuple(c.problems)) for c in fresh if c.problems)
+    if outcome.rejected and not skip_invalid:
+        raise InvalidInput([p for r in outcome.rejected for p in r.problems])
+    _record_by_author(session, good, now)
+    outcome.stored += len(good)
+    _count_unresolved(session, good, outcome)
+    return outcome
+
+
+def _parse_all(incoming: Sequence[Incoming], now: datetime, outcome: Submitted) -> list[_Candidate]:
+    context = {"now": now}
+    parsed: list[_Candidate] = []
+    for label, data in incoming:
+        try:
+            report = ReportIn.model_validate(data, context=context)
+        except ValidationError as exc:
+            outcome.rejected.append(Rejected(label, data, tuple(problems_of(exc, label))))
+            continue
+        payload = report.model_dump(mode="json", exclude_none=True, exclude_defaults=True)
+        payload |= {"ref": report.ref, "delegation": report.delegation, "tier": str(report.tier)}
+        encoded = canonical_json(payload)
+        parsed.append(_Candidate(label, data, report, payload, encoded, sha256_hex(encoded)))
+    return parsed
+
+
+def _check_delegation(c: _Candidate, delegations: Mapping[str, Delegation]) -> None:
+    found = delegations.get(c.report.delegation)
+    if found is None:
+        c.problems.append(FieldProblem(c.record, "delegation", f"no delegation with code {c.report.delegation!r}"))
+    elif Role(found.role) not in REPORTING_ROLES:
+        c.problems.append(FieldProblem(c.record, "delegation",
+                                       f"delegation {found.code} is an {found.role} and may not file reports"))
+
+
+def _drop_known(
+    session: Session, candidates: list[_Candidate], delegations: Mapping[str, Delegation], outcome: Submitted,
+) -> list[_Candidate]:
+    """Skip reports stored before with the same content; refuse a ref reused for other content."""
+    stored = _stored_refs(session, candidates, delegations)
+    seen: dict[tuple[str, str], str] = {}
+    fresh: list[_Candidate] = []
+    for c in candidates:
+        key = (c.report.delegation, c.report.ref)
+        previous = stored.get(key) or seen.get(key)
+        if previous == c.digest:
+            outcome.unchanged += 1
+            continue
+        if previous is not None:
+            c.problems.append(FieldProblem(c.record, "ref", (
+                f"{c.report.delegation} already filed a different report as {c.report.ref!r}; "
+                "to correct it, file a new report with a new ref and 'supersedes'")))
+        seen.setdefault(key, c.digest)
+        fresh.append(c)
+    return fresh
+
+
+def _stored_refs(
+    session: Session, candidates: Sequence[_Candidate], delegations: Mapping[str, Delegation],
+) -> dict[tuple[str, str], str]:
+    wanted: dict[str, set[str]] = {}
+    for c in candidates:
+        refs = wanted.setdefault(c.report.delegation, set())
+        refs.add(c.report.ref)
+        if c.report.supersedes:
+            refs.add(c.report.supersedes)
+    found: dict[tuple[str, str], str] = {}
+    for code, refs in wanted.items():
+        if code not in delegations:
+            continue
+        query = select(Report.ref, Report.content_hash).where(
+            Report.delegation_id == delegations[code].id, Report.ref.in_(refs))
+        found.update(((code, ref), digest) for ref, digest in session.execute(query).tuples())
+    return found
+
+
+def _check_supersedes(session: Session, fresh: Sequence[_Candidate], delegations: Mapping[str, Delegation]) -> None:
+    wanted = [c for c in fresh if c.report.supersedes is not None]
+    if not wanted:
+        return
+    stored = _supersession_state(session, wanted, delegations)
+    earlier: set[tuple[str, str]] = set()
+    claimed: set[tuple[str, str]] = set()
+    for c in fresh:
+        key = (c.report.delegation, c.report.supersedes or "")
+        if c.report.supersedes is not None:
+            problem = _supersession_problem(key, stored, earlier, claimed)
+            if problem:
+                c.problems.append(FieldProblem(c.record, "supersedes", problem))
+            claimed.add(key)
+        if not c.problems:
+            earlier.add((c.report.delegation, c.report.ref))
+
+
+def _supersession_problem(
+    key: tuple[str, str], stored: Mapping[tuple[str, str], bool], earlier: set[tuple[str, str]],
+    claimed: set[tuple[str, str]],
+) -> str | None:
+    code, ref = key
+    if key not in stored and key not in earlier:
+        return f"{code} has no report {ref!r} to supersede (a delegation corrects only its own reports)"
+    if stored.get(key) or key in claimed:
+        return f"report {ref!r} of {code} is already superseded: supersede its latest correction instead"
+    return None
+
+
+def _supersession_state(
+    session: Session, wanted: Sequence[_Candidate], delegations: Mapping[str, Delegation],
+) -> dict[tuple[str, str], bool]:
+    """For each superseded ref that exists: whether it is already superseded."""
+    by_code: dict[str, set[str]] = {}
+    for c in wanted:
+        by_code.setdefault(c.report.delegation, set()).add(c.report.supersedes or "")
+    state: dict[tuple[str, str], bool] = {}
+    for code, refs in by_code.items():
+        if code not in delegations:
+            continue
+        query = select(Report.ref, Report.id).where(Report.delegation_id == delegations[code].id, Report.ref.in_(refs))
+        found = dict(session.execute(query).tuples().all())
+        taken = set(session.scalars(select(Report.supersedes_id).where(Report.supersedes_id.in_(found.values()))))
+        state.update(((code, ref), rid in taken) for ref, rid in found.items())
+    return state
+
+
+def _record_by_author(session: Session, good: Sequence[_Candidate], now: datetime) -> None:
+    """One entry per report, authored by the report's delegation; each delegation's in input order."""
+    by_author: dict[str, list[_Candidate]] = {}
+    for c in good:
+        by_author.setdefault(c.report.delegation, []).append(c)
+    for code, run in by_author.items():
+        record(session, EntryKind.REPORT, code, [c.payload for c in run], at=now, encoded=[c.encoded for c in run])
+
+
+def _count_unresolved(session: Session, good: Sequence[_Candidate], outcome: Submitted) -> None:
+    index = ActorIndex.load(session)
+    for c in good:
+        for name in (c.report.perpetrator, c.report.target):
+            if name and index.resolve(name).actor_id is None:
+                outcome.unresolved[name] = outcome.unresolved.get(name, 0) + 1
+
+
+@applies(EntryKind.REPORT)
+def _apply_reports(session: Session, entries: Sequence[Recorded]) -> None:
+    """Store reports: resolve actors by name, place them in their district, link corrections."""
+    reports = [ReportIn.model_validate(e.payload) for e in entries]
+    delegation_ids = dict(session.execute(select(Delegation.code, Delegation.id)).tuples().all())
+    index = ActorIndex.load(session)
+    first_id = (session.scalar(select(func.max(Report.id))) or 0) + 1
+    ids = {(r.delegation, r.ref): first_id + i for i, r in enumerate(reports)}
+    superseded = _superseded_ids(session, reports, delegation_ids, ids)
+    located = [r for r in reports if r.latitude is not None]
+    governorates, districts = syria_admin_areas().locate(
+        [r.longitude or 0.0 for r in located], [r.latitude or 0.0 for r in located])
+    where = {id(r): (g, d) for r, g, d in zip(located, governorates, districts, strict=True)}
+    rows = [
+        _row(r, e, first_id + i, delegation_ids[r.delegation], index, superseded, where.get(id(r), (None, None)))
+        for i, (r, e) in enumerate(zip(reports, entries, strict=True))
+    ]
+    session.execute(insert(Report), rows)
+
+
+def _superseded_ids(
+    session: Session, reports: Sequence[ReportIn], delegation_ids: Mapping[str, int],
+    batch_ids: Mapping[tuple[str, str], int],
+) -> dict[tuple[str, str], int]:
+    wanted = {(r.delegation, r.supersedes) for r in reports if r.supersedes is not None}
+    found = {key: batch_ids[key] for key in wanted if key in batch_ids}
+    for code, ref in wanted - found.keys():
+        rid = session.scalar(select(Report.id).where(
+            Report.delegation_id == delegation_ids[code], Report.ref == ref))
+        if rid is None:
+            raise InvalidInput([FieldProblem(f"report {ref}", "supersedes", f"{code} has no report {ref!r}")])
+        found[(code, ref)] = rid
+    return found
+
+
+def _row(
+    r: ReportIn, entry: Recorded, report_id: int, delegation_id: int, index: ActorIndex,
+    superseded: Mapping[tuple[str, str], int], where: tuple[str | None, str | None],
+) -> dict[str, Any]:
+    casualties = {name: getattr(r.casualties, name) for name in CASUALTY_FIELDS}
+    return {
+        "id": report_id, "delegation_id": delegation_id, "ref": r.ref, "occurred_at": r.occurred_at,
+        "time_precision": str(r.time_precision), "latitude": r.latitude, "longitude": r.longitude,
+        "geo_precision": str(r.geo_precision), "place": r.place, "governorate": where[0], "district": where[1],
+        "violation_type": str(r.violation_type), "perpetrator": r.perpetrator,
+        "perpetrator_actor_id": index.resolve(r.perpetrator).actor_id, "target": r.target,
+        "target_actor_id": index.resolve(r.target).actor_id, **casualties, "weapons": list(r.weapons),
+        "narrative": r.narrative, "language": r.language, "sources": list(r.sources),
+        "evidence": [e.model_dump(exclude_none=True) for e in r.evidence], "tier": str(r.tier),
+        "supersedes_id": superseded.get((r.delegation, r.supersedes)) if r.supersedes else None,
+        "incident_id": None, "content_hash": sha256_hex(entry.data), "entry_idx": entry.idx,
+        "recorded_at": entry.recorded_at,
+    }
+
+
+@dataclass(frozen=True)
+class ReportFilter:
+    """Which reports a listing shows; every field narrows it, ``None`` leaves it open."""
+
+    since: datetime | None = None
+    until: datetime | None = None
+    violation_type: str | None = None
+    delegation: str | None = None
+    governorate: str | None = None
+    """A governorate's p-code (``SY02``)."""
+    include_superseded: bool = False
+    limit: int | None = None
+
+
+def list_reports(session: Session, where: ReportFilter) -> Sequence[tuple[Report, str]]:
+    """Reports with their delegation's code, oldest first; corrected reports left out by default."""
+    query = select(Report, Delegation.code).join(Delegation, Report.delegation_id == Delegation.id)
+    if where.since is not None:
+        query = query.where(Report.occurred_at >= where.since)
+    if where.until is not None:
+        query = query.where(Report.occurred_at < where.until)
+    if where.violation_type is not None:
+        query = query.where(Report.violation_type == where.violation_type)
+    if where.delegation is not None:
+        query = query.where(Delegation.code == where.delegation)
+    if where.governorate is not None:
+        query = query.where(Report.governorate == where.governorate)
+    if not where.include_superseded:
+        query = query.where(current_reports())
+    query = query.order_by(Report.occurred_at, Report.id).limit(where.limit)
+    return session.execute(query).tuples().all()
+
+
+def current_reports() -> Any:
+    """SQL condition: the report has not been superseded by a correction."""
+    newer = aliased(Report)
+    return ~select(newer.id).where(newer.supersedes_id == Report.id).correlate(Report).exists()
+
+
+def describe_report(report: Report, delegation: str) -> dict[str, Any]:
+    """A stored report in the JSON form of a report, with what the store derived from it."""
+    areas = syria_admin_areas()
+    casualties = {name: getattr(report, name) for name in CASUALTY_FIELDS if getattr(report, name) is not None}
+    return {
+        "id": report.id, "ref": report.ref, "delegation": delegation,
+        "occurred_at": report.occurred_at.isoformat().replace("+00:00", "Z"),
+        "time_precision": report.time_precision, "latitude": report.latitude, "longitude": report.longitude,
+        "geo_precision": report.geo_precision, "place": report.place,
+        "governorate": areas.governorate_name(report.governorate) if report.governorate else None,
+        "governorate_pcode": report.governorate, "district_pcode": report.district,
+        "violation_type": report.violation_type,
+        "perpetrator": report.perpetrator, "perpetrator_resolved": report.perpetrator_actor_id is not None,
+        "target": report.target, "target_resolved": report.target_actor_id is not None,
+        "casualties": casualties, "weapons": report.weapons, "narrative": report.narrative,
+        "language": report.language, "sources": report.sources, "evidence": report.evidence, "tier": report.tier,
+        "supersedes_id": report.supersedes_id, "incident_id": report.incident_id, "entry": report.entry_idx,
+    }
