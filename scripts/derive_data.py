@@ -163,8 +163,7 @@ FALLBACK_BY_TYPE: Final[dict[str, str]] = {"3": "attack_on_civilians"}
 FALLBACK_DEFAULT: Final = "armed_clash"
 
 _COMPILED_RULES: Final = tuple(
-    (label, re.compile("|".join(patterns), re.IGNORECASE))
-    for label, patterns in VIOLATION_RULES
+    (label, re.compile("|".join(patterns), re.IGNORECASE)) for label, patterns in VIOLATION_RULES
 )
 
 Feature = dict[str, Any]
@@ -180,9 +179,7 @@ def default_shared() -> Path:
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
-        description=__doc__.split("\n\n")[0] if __doc__ else None
-    )
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
     parser.add_argument(
         "--shared",
         type=Path,
@@ -231,24 +228,16 @@ def polygonal_valid(geom: Any) -> Any:
         if shapely.is_valid(geom):
             return geom
         fixed = shapely.make_valid(geom, method="structure", keep_collapsed=False)
-        polys = [
-            g
-            for g in shapely.get_parts(fixed)
-            if g.geom_type in ("Polygon", "MultiPolygon")
-        ]
+        polys = [g for g in shapely.get_parts(fixed) if g.geom_type in ("Polygon", "MultiPolygon")]
         geom = round_coordinates(shapely.union_all(polys))
-    raise SystemExit(
-        "derive_data: could not make a geometry valid on the rounding grid"
-    )
+    raise SystemExit("derive_data: could not make a geometry valid on the rounding grid")
 
 
 def check_coverage(geoms: Any, label: str) -> None:
     if not bool(np.all(shapely.is_valid(geoms))):
         raise SystemExit(f"derive_data: {label} has invalid geometries")
     if not bool(shapely.coverage_is_valid(geoms)):
-        raise SystemExit(
-            f"derive_data: {label} is not a valid coverage (overlaps or unmatched edges)"
-        )
+        raise SystemExit(f"derive_data: {label} is not a valid coverage (overlaps or unmatched edges)")
     if bool(np.any(shapely.is_empty(geoms))):
         raise SystemExit(f"derive_data: {label} has an empty geometry")
 
@@ -270,9 +259,7 @@ def union_by_parent(districts: Any, parents: Sequence[str]) -> dict[str, Any]:
         members = districts[[p == code for p in parents]]
         geom = round_coordinates(shapely.coverage_union_all(members))
         unions[code] = polygonal_valid(geom)
-    check_coverage(
-        np.array(list(unions.values()), dtype=object), "admin1 from districts"
-    )
+    check_coverage(np.array(list(unions.values()), dtype=object), "admin1 from districts")
     return unions
 
 
@@ -306,16 +293,12 @@ def derive_admin2(source: Sequence[Feature]) -> tuple[list[Feature], Any]:
     return out, geoms
 
 
-def derive_admin1(
-    source: Sequence[Feature], admin2: Sequence[Feature], geoms: Any
-) -> list[Feature]:
+def derive_admin1(source: Sequence[Feature], admin2: Sequence[Feature], geoms: Any) -> list[Feature]:
     parents = [str(f["properties"]["admin1_pcode"]) for f in admin2]
     unions = union_by_parent(geoms, parents)
     props = {str(f["properties"]["PCODE"]): f["properties"] for f in source}
     if set(props) != set(unions):
-        raise SystemExit(
-            f"derive_data: admin1 pcodes {sorted(props)} != district parents {sorted(unions)}"
-        )
+        raise SystemExit(f"derive_data: admin1 pcodes {sorted(props)} != district parents {sorted(unions)}")
     return [
         feature(
             {
@@ -341,11 +324,7 @@ def classify_violation(headline: str, type_of_violence: str) -> str:
 
 def select_events(path: Path) -> list[dict[str, str]]:
     with path.open(encoding="utf-8", newline="") as handle:
-        rows = [
-            row
-            for row in csv.DictReader(handle)
-            if FIRST_DAY <= row["date_start"] <= LAST_DAY
-        ]
+        rows = [row for row in csv.DictReader(handle) if FIRST_DAY <= row["date_start"] <= LAST_DAY]
     rows.sort(key=lambda row: (row["date_start"], int(row["id"])))
     return rows
 
@@ -361,9 +340,7 @@ def events_csv_bytes(rows: Sequence[dict[str, str]]) -> bytes:
 
 
 def violation_counts(rows: Sequence[dict[str, str]]) -> Counter[str]:
-    return Counter(
-        classify_violation(r["source_headline"], r["type_of_violence"]) for r in rows
-    )
+    return Counter(classify_violation(r["source_headline"], r["type_of_violence"]) for r in rows)
 
 
 # --------------------------------------------------------------------------- credits
@@ -485,19 +462,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     data_dir = shared / "data"
     out_dir: Path = args.out
     admin1_src = load_features(source_path(data_dir, ADMIN1_SRC))
-    admin2, district_geoms = derive_admin2(
-        load_features(source_path(data_dir, ADMIN2_SRC))
-    )
+    admin2, district_geoms = derive_admin2(load_features(source_path(data_dir, ADMIN2_SRC)))
     admin1 = derive_admin1(admin1_src, admin2, district_geoms)
     events = select_events(source_path(data_dir, UCDP_SRC))
 
     out_dir.mkdir(parents=True, exist_ok=True)
-    write(
-        out_dir, ADMIN1_OUT, feature_collection_bytes(admin1), len(admin1), "features"
-    )
-    write(
-        out_dir, ADMIN2_OUT, feature_collection_bytes(admin2), len(admin2), "features"
-    )
+    write(out_dir, ADMIN1_OUT, feature_collection_bytes(admin1), len(admin1), "features")
+    write(out_dir, ADMIN2_OUT, feature_collection_bytes(admin2), len(admin2), "features")
     write(out_dir, UCDP_OUT, events_csv_bytes(events), len(events), "rows")
     credits = credits_bytes(data_dir, len(admin1), len(admin2), len(events))
     write(out_dir, CREDITS_OUT, credits, credits.count(b"\n"), "lines")

@@ -50,8 +50,11 @@ def _page(stats: dict[str, Any]) -> str:
         f"<h2>{escape(title)}</h2><table>"
         + "".join(f"<tr><th>{escape(str(k))}</th><td>{v:,}</td></tr>" for k, v in stats[key].items())
         + "</table>"
-        for key, title in (("reports_by_governorate", "Reports by governorate"),
-                           ("reports_by_type", "Reports by violation type"), ("reports_by_month", "Reports by month"))
+        for key, title in (
+            ("reports_by_governorate", "Reports by governorate"),
+            ("reports_by_type", "Reports by violation type"),
+            ("reports_by_month", "Reports by month"),
+        )
     )
     return (
         "<!doctype html><html lang='en'><head><meta charset='utf-8'><title>trucewatch</title></head><body>"

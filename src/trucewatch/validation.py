@@ -48,7 +48,7 @@ def _message(err: Any) -> str:
         return "is required"
     msg = str(err["msg"])
     if msg.startswith("Value error, "):
-        msg = msg[len("Value error, "):]
+        msg = msg[len("Value error, ") :]
     if "input" in err and kind not in ("model_type", "dict_type") and _short(err["input"]):
         return f"{msg} (got {err['input']!r})"
     return msg

@@ -18,15 +18,22 @@ from trucewatch.reports.service import current_reports
 from trucewatch.store.sql import year_month
 
 TOTALS = {
-    "incidents": Incident, "delegations": Delegation, "actors": Actor, "zones": Zone,
-    "meetings": Meeting, "commitments": Commitment, "entries": Entry,
+    "incidents": Incident,
+    "delegations": Delegation,
+    "actors": Actor,
+    "zones": Zone,
+    "meetings": Meeting,
+    "commitments": Commitment,
+    "entries": Entry,
 }
 
 
 def database_stats(session: Session) -> dict[str, Any]:
     """Totals and breakdowns; ``reports`` counts current reports (corrections replace what they correct)."""
-    stats: dict[str, Any] = {"reports": _count(session, Report, current=True),
-                             "reports_superseded": _count(session, Report, current=False)}
+    stats: dict[str, Any] = {
+        "reports": _count(session, Report, current=True),
+        "reports_superseded": _count(session, Report, current=False),
+    }
     stats |= {name: _count(session, model) for name, model in TOTALS.items()}
     stats["reports_by_type"] = _by(session, Report.violation_type)
     areas = syria_admin_areas()

@@ -10,19 +10,45 @@ from typing import Annotated
 import typer
 from rich.progress import Progress
 
-from trucewatch.cli.common import DbOption, JsonOption, err, now, out, print_json, print_table, unit_of_work
+from trucewatch.cli.common import (
+    DbOption,
+    JsonOption,
+    VersionOption,
+    err,
+    now,
+    out,
+    print_json,
+    print_table,
+    unit_of_work,
+)
 from trucewatch.errors import FieldProblem, InvalidInput
 from trucewatch.geo.admin import syria_admin_areas
 from trucewatch.reports.files import read_reports
 from trucewatch.reports.imports import import_reports
-from trucewatch.reports.service import ReportFilter, Submitted, describe_report, list_reports
+from trucewatch.reports.service import (
+    ReportFilter,
+    Submitted,
+    describe_report,
+    list_reports,
+)
 
 reports = typer.Typer(no_args_is_help=True, help="Reports of possible violations.")
 imports = typer.Typer(no_args_is_help=True, help="Import records in bulk.")
-SkipOption = Annotated[bool, typer.Option("--skip-invalid", help="Store the valid reports; write the rejected "
-                                          "ones with their reasons to the rejects file.")]
-RejectsOption = Annotated[Path | None, typer.Option("--rejects", help="Where --skip-invalid writes rejected "
-                                                    "records [default: FILE.rejects.jsonl].", show_default=False)]
+SkipOption = Annotated[
+    bool,
+    typer.Option(
+        "--skip-invalid",
+        help="Store the valid reports; write the rejected ones with their reasons to the rejects file.",
+    ),
+]
+RejectsOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--rejects",
+        help="Where --skip-invalid writes rejected records [default: FILE.rejects.jsonl].",
+        show_default=False,
+    ),
+]
 
 
 def register(app: typer.Typer) -> None:
@@ -33,7 +59,10 @@ def register(app: typer.Typer) -> None:
 @reports.command("add")
 def report_add(
     file: Annotated[Path, typer.Argument(help="JSON file: one report or an array of reports.")],
-    db: DbOption = None, skip_invalid: SkipOption = False, rejects: RejectsOption = None,
+    db: DbOption = None,
+    skip_invalid: SkipOption = False,
+    rejects: RejectsOption = None,
+    version: VersionOption = False,
 ) -> None:
     """File reports from a JSON file (all or nothing unless --skip-invalid)."""
     _import(file, db, skip_invalid, rejects)
@@ -42,7 +71,10 @@ def report_add(
 @imports.command("reports")
 def import_reports_command(
     file: Annotated[Path, typer.Argument(help="CSV (header of report field names) or JSONL file.")],
-    db: DbOption = None, skip_invalid: SkipOption = False, rejects: RejectsOption = None,
+    db: DbOption = None,
+    skip_invalid: SkipOption = False,
+    rejects: RejectsOption = None,
+    version: VersionOption = False,
 ) -> None:
     """Import reports from CSV or JSONL, streamed (all or nothing unless --skip-invalid)."""
     _import(file, db, skip_invalid, rejects)
@@ -55,8 +87,14 @@ def _import(file: Path, db: str | None, skip_invalid: bool, rejects: Path | None
         sink = stack.enter_context(rejects.open("wb")) if skip_invalid else None
         bar = stack.enter_context(Progress(console=err, transient=True))
         task = bar.add_task(f"importing {file.name}", total=None)
-        done = import_reports(session, read_reports(file), now=now(), skip_invalid=skip_invalid, rejects=sink,
-                              progress=lambda n: bar.advance(task, n))
+        done = import_reports(
+            session,
+            read_reports(file),
+            now=now(),
+            skip_invalid=skip_invalid,
+            rejects=sink,
+            progress=lambda n: bar.advance(task, n),
+        )
     _summarise(done, rejects if skip_invalid else None)
 
 
@@ -79,19 +117,37 @@ def report_list(
     governorate: Annotated[str | None, typer.Option("--governorate", help="Governorate name or p-code.")] = None,
     limit: Annotated[int | None, typer.Option("--limit", help="At most this many.")] = None,
     as_json: JsonOption = False,
+    version: VersionOption = False,
 ) -> None:
     """List current reports (corrections replace what they correct), oldest first."""
-    where = ReportFilter(since=_day(since, "--from"), until=_day(until, "--to", after=True),
-                         violation_type=violation_type, delegation=delegation,
-                         governorate=_governorate(governorate), limit=limit)
+    where = ReportFilter(
+        since=_day(since, "--from"),
+        until=_day(until, "--to", after=True),
+        violation_type=violation_type,
+        delegation=delegation,
+        governorate=_governorate(governorate),
+        limit=limit,
+    )
     with unit_of_work(db) as session:
         rows = [describe_report(r, code) for r, code in list_reports(session, where)]
     if as_json:
         print_json(rows)
         return
-    print_table(f"Reports ({len(rows)})", ["ref", "delegation", "occurred", "type", "governorate", "perpetrator"],
-                [[r["ref"], r["delegation"], r["occurred_at"][:16], r["violation_type"], r["governorate"],
-                  r["perpetrator"]] for r in rows])
+    print_table(
+        f"Reports ({len(rows)})",
+        ["ref", "delegation", "occurred", "type", "governorate", "perpetrator"],
+        [
+            [
+                r["ref"],
+                r["delegation"],
+                r["occurred_at"][:16],
+                r["violation_type"],
+                r["governorate"],
+                r["perpetrator"],
+            ]
+            for r in rows
+        ],
+    )
 
 
 def _day(value: str | None, option: str, *, after: bool = False) -> datetime | None:
@@ -112,4 +168,12 @@ def _governorate(value: str | None) -> str | None:
         if value.casefold() in (code.casefold(), area.name_en.casefold(), area.name_ar):
             return code
     known = ", ".join(a.name_en for a in areas.governorates.values())
-    raise InvalidInput([FieldProblem("command line", "--governorate", f"unknown governorate {value!r}; one of: {known}")])
+    raise InvalidInput(
+        [
+            FieldProblem(
+                "command line",
+                "--governorate",
+                f"unknown governorate {value!r}; one of: {known}",
+            )
+        ]
+    )

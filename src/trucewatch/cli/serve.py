@@ -9,13 +9,26 @@ import uvicorn
 from rich.progress import Progress
 
 from trucewatch.app import create_app
-from trucewatch.cli.common import DbOption, now, out, settings_for, unit_of_work
+from trucewatch.cli.common import (
+    DbOption,
+    VersionOption,
+    now,
+    out,
+    settings_for,
+    unit_of_work,
+)
 from trucewatch.config import Settings
 from trucewatch.demo.build import build_demo
 from trucewatch.demo.facts import ucdp_events
 
-HostOption = Annotated[str | None, typer.Option("--host", help="Address to listen on [default: 127.0.0.1].", show_default=False)]
-PortOption = Annotated[int | None, typer.Option("--port", help="Port to listen on [default: 8000].", show_default=False)]
+HostOption = Annotated[
+    str | None,
+    typer.Option("--host", help="Address to listen on [default: 127.0.0.1].", show_default=False),
+]
+PortOption = Annotated[
+    int | None,
+    typer.Option("--port", help="Port to listen on [default: 8000].", show_default=False),
+]
 
 
 def register(app: typer.Typer) -> None:
@@ -25,10 +38,14 @@ def register(app: typer.Typer) -> None:
 
 def demo(
     db: DbOption = None,
-    no_serve: Annotated[bool, typer.Option("--no-serve", help="Build the demo and exit (for scripts and tests).")] = False,
+    no_serve: Annotated[
+        bool,
+        typer.Option("--no-serve", help="Build the demo and exit (for scripts and tests)."),
+    ] = False,
     host: HostOption = None,
     port: PortOption = None,
     seed: Annotated[int, typer.Option("--seed", help="Seed of the demo's reporting noise.")] = 2017,
+    version: VersionOption = False,
 ) -> None:
     """Build the demo mechanism (Astana 2017, reports of real UCDP events) into a new database, then serve it."""
     with unit_of_work(db) as session, Progress(console=out, transient=True) as bar:
@@ -43,7 +60,12 @@ def demo(
         _serve(settings_for(db), host, port)
 
 
-def serve(db: DbOption = None, host: HostOption = None, port: PortOption = None) -> None:
+def serve(
+    db: DbOption = None,
+    host: HostOption = None,
+    port: PortOption = None,
+    version: VersionOption = False,
+) -> None:
     """Serve the database over HTTP until interrupted (Ctrl-C)."""
     _serve(settings_for(db), host, port)
 
@@ -51,4 +73,9 @@ def serve(db: DbOption = None, host: HostOption = None, port: PortOption = None)
 def _serve(settings: Settings, host: str | None, port: int | None) -> None:
     settings = settings.model_copy(update={k: v for k, v in (("host", host), ("port", port)) if v is not None})
     out.print(f"serving {settings.db} on http://{settings.host}:{settings.port}/ (Ctrl-C to stop)")
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="warning")
+    uvicorn.run(
+        create_app(settings),
+        host=settings.host,
+        port=settings.port,
+        log_level="warning",
+    )

@@ -20,8 +20,16 @@ from trucewatch.reports.taxonomy import UCDP_TO_GEO, UCDP_TO_TIME, GeoPrecision,
 
 GOVERNMENT = frozenset({"Government of Syria", "Hezbollah"})
 JIHADIST = frozenset({"IS", "HTS", "Jabhat Fateh al-Sham", "al-Qaida", "Liwa al-Aqsa"})
-OTHERS = frozenset({"SDF", "Government of Turkey", "Government of Iraq", "Government of Israel",
-                    "Government of United States of America", "Civilians"})
+OTHERS = frozenset(
+    {
+        "SDF",
+        "Government of Turkey",
+        "Government of Iraq",
+        "Government of Israel",
+        "Government of United States of America",
+        "Civilians",
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -67,8 +75,11 @@ def camp_of(side: str) -> str:
 
 def reporters_for(event: UcdpEvent, rng: random.Random) -> list[Reporter]:
     camps = {camp_of(event.side_a), camp_of(event.side_b)}
-    chosen = [r for r in REPORTERS
-              if rng.random() < (r.weight_involved if r.camp in camps or "jihadist" in camps else r.weight_other)]
+    chosen = [
+        r
+        for r in REPORTERS
+        if rng.random() < (r.weight_involved if r.camp in camps or "jihadist" in camps else r.weight_other)
+    ]
     return chosen or [REPORTERS[0]]
 
 
@@ -77,10 +88,16 @@ def account(event: UcdpEvent, reporter: Reporter, rng: random.Random, namer: Nam
     perpetrator, target, blames_enemy = _blame(event, reporter)
     language = _pick(rng, reporter.languages)
     report: dict[str, Any] = {
-        "ref": ref, "delegation": reporter.code, **_when(event, rng), **_where(event, rng),
-        "violation_type": _violation(event, rng), "perpetrator": _name(perpetrator, rng, namer),
-        "target": _name(target, rng, namer), "casualties": _casualties(event, rng, blames_enemy=blames_enemy),
-        "weapons": _weapons(event, rng), "language": language,
+        "ref": ref,
+        "delegation": reporter.code,
+        **_when(event, rng),
+        **_where(event, rng),
+        "violation_type": _violation(event, rng),
+        "perpetrator": _name(perpetrator, rng, namer),
+        "target": _name(target, rng, namer),
+        "casualties": _casualties(event, rng, blames_enemy=blames_enemy),
+        "weapons": _weapons(event, rng),
+        "language": language,
         "sources": [f"UCDP GED event {event.ucdp_id}", f"{reporter.code} field report (demo)"],
         "tier": _pick(rng, (("shared", 0.85), ("restricted", 0.1), ("public", 0.05))),
     }
@@ -130,16 +147,21 @@ def _when(event: UcdpEvent, rng: random.Random) -> dict[str, Any]:
     if roll < 0.6:
         return {"occurred_at": day.isoformat(), "time_precision": "day"}
     precision = TimePrecision.HOUR if roll < 0.9 else TimePrecision.EXACT
-    at = datetime.combine(day, time(rng.randrange(24), 0 if precision is TimePrecision.HOUR else rng.randrange(60)),
-                          tzinfo=UTC)
+    at = datetime.combine(
+        day, time(rng.randrange(24), 0 if precision is TimePrecision.HOUR else rng.randrange(60)), tzinfo=UTC
+    )
     return {"occurred_at": at.isoformat().replace("+00:00", "Z"), "time_precision": str(precision)}
 
 
 def _where(event: UcdpEvent, rng: random.Random) -> dict[str, Any]:
     precision = UCDP_TO_GEO[event.where_prec]
     place = event.place.removesuffix(" town").removesuffix(" village").strip() or None
-    where: dict[str, Any] = {"latitude": event.latitude, "longitude": event.longitude,
-                             "geo_precision": str(precision), "place": place}
+    where: dict[str, Any] = {
+        "latitude": event.latitude,
+        "longitude": event.longitude,
+        "geo_precision": str(precision),
+        "place": place,
+    }
     if precision is GeoPrecision.TOWN:
         roll = rng.random()
         if roll < 0.04:
@@ -193,24 +215,55 @@ NARRATIVES = {
     "tr": "{place} bölgesinde {what}: {perpetrator}, {target} hedef aldı. {toll}",
 }
 WHAT = {
-    "en": {"shelling": "Shelling", "air_strike": "Air strike", "armed_clash": "Armed clash",
-           "attack_on_civilians": "Attack on civilians", "abduction_detention": "Abduction"},
-    "ru": {"shelling": "Обстрел", "air_strike": "Авиаудар", "armed_clash": "Боестолкновение",
-           "attack_on_civilians": "Нападение на мирных жителей", "abduction_detention": "Похищение"},
-    "ar": {"shelling": "قصف مدفعي", "air_strike": "غارة جوية", "armed_clash": "اشتباكات مسلحة",
-           "attack_on_civilians": "هجوم على المدنيين", "abduction_detention": "اختطاف"},
-    "tr": {"shelling": "topçu saldırısı", "air_strike": "hava saldırısı", "armed_clash": "silahlı çatışma",
-           "attack_on_civilians": "sivillere saldırı", "abduction_detention": "kaçırma"},
+    "en": {
+        "shelling": "Shelling",
+        "air_strike": "Air strike",
+        "armed_clash": "Armed clash",
+        "attack_on_civilians": "Attack on civilians",
+        "abduction_detention": "Abduction",
+    },
+    "ru": {
+        "shelling": "Обстрел",
+        "air_strike": "Авиаудар",
+        "armed_clash": "Боестолкновение",
+        "attack_on_civilians": "Нападение на мирных жителей",
+        "abduction_detention": "Похищение",
+    },
+    "ar": {
+        "shelling": "قصف مدفعي",
+        "air_strike": "غارة جوية",
+        "armed_clash": "اشتباكات مسلحة",
+        "attack_on_civilians": "هجوم على المدنيين",
+        "abduction_detention": "اختطاف",
+    },
+    "tr": {
+        "shelling": "topçu saldırısı",
+        "air_strike": "hava saldırısı",
+        "armed_clash": "silahlı çatışma",
+        "attack_on_civilians": "sivillere saldırı",
+        "abduction_detention": "kaçırma",
+    },
 }
-TOLL = {"en": "{k} killed, {c} of them civilians.", "ru": "Погибли {k} человек, из них {c} мирных жителей.",
-        "ar": "مقتل {k} أشخاص بينهم {c} مدنيين.", "tr": "{k} kişi öldü, {c} sivil."}
+TOLL = {
+    "en": "{k} killed, {c} of them civilians.",
+    "ru": "Погибли {k} человек, из них {c} мирных жителей.",
+    "ar": "مقتل {k} أشخاص بينهم {c} مدنيين.",
+    "tr": "{k} kişi öldü, {c} sivil.",
+}
 
 
 def narrative(report: dict[str, Any], language: str) -> str:
     casualties = report.get("casualties") or {}
     killed = sum(v for k, v in casualties.items() if k.startswith("killed"))
     toll = TOLL[language].format(k=killed, c=casualties.get("killed_civilian", 0)) if casualties else ""
-    return NARRATIVES[language].format(
-        what=WHAT[language][report["violation_type"]], place=report.get("place") or "?",
-        perpetrator=report.get("perpetrator") or "?", target=report.get("target") or "?", toll=toll,
-    ).strip()
+    return (
+        NARRATIVES[language]
+        .format(
+            what=WHAT[language][report["violation_type"]],
+            place=report.get("place") or "?",
+            perpetrator=report.get("perpetrator") or "?",
+            target=report.get("target") or "?",
+            toll=toll,
+        )
+        .strip()
+    )

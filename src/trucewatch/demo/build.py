@@ -38,7 +38,11 @@ class DemoSummary:
 
 
 def build_demo(
-    session: Session, *, seed: int, now: datetime, progress: Callable[[int], None] | None = None,
+    session: Session,
+    *,
+    seed: int,
+    now: datetime,
+    progress: Callable[[int], None] | None = None,
 ) -> DemoSummary:
     """Delegations, actors, meetings and commitments of early 2017, then reports of real events."""
     if count_entries(session):
@@ -51,8 +55,15 @@ def build_demo(
     reports = list(demo_reports(session, seed))
     import_reports(session, reports, now=now, progress=progress)
     corrections = sum(1 for r in reports if isinstance(r, tuple) and "supersedes" in r[1])
-    return DemoSummary(len(facts.delegations), len(facts.actors), len(facts.meetings), len(facts.commitments),
-                       len(ucdp_events()), len(reports), corrections)
+    return DemoSummary(
+        len(facts.delegations),
+        len(facts.actors),
+        len(facts.meetings),
+        len(facts.commitments),
+        len(ucdp_events()),
+        len(reports),
+        corrections,
+    )
 
 
 def demo_reports(session: Session, seed: int) -> Iterator[Read]:
@@ -74,8 +85,8 @@ def _namer(session: Session) -> Callable[[str, random.Random], str]:
     """Names as delegations write them: UCDP's own, or another alias of the same actor."""
     index = ActorIndex.load(session)
     aliases: dict[int, list[str]] = defaultdict(list)
-    for actor_id, name in session.execute(select(ActorName.actor_id, ActorName.name).order_by(ActorName.id)):
-        aliases[actor_id].append(name)
+    for actor_id, alias in session.execute(select(ActorName.actor_id, ActorName.name).order_by(ActorName.id)):
+        aliases[actor_id].append(alias)
 
     def name(side: str, rng: random.Random) -> str:
         actor_id = index.resolve(side).actor_id

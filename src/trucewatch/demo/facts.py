@@ -64,11 +64,20 @@ def ucdp_events() -> tuple[UcdpEvent, ...]:
 
 def _event(row: dict[str, str]) -> UcdpEvent:
     return UcdpEvent(
-        ucdp_id=int(row["ucdp_id"]), day=date.fromisoformat(row["date_start"]), date_prec=int(row["date_prec"]),
-        latitude=float(row["latitude"]), longitude=float(row["longitude"]), where_prec=int(row["where_prec"]),
-        place=row["where_coordinates"], type_of_violence=int(row["type_of_violence"]),
-        side_a=row["side_a"], side_b=row["side_b"], deaths_a=int(row["deaths_a"]), deaths_b=int(row["deaths_b"]),
-        deaths_civilians=int(row["deaths_civilians"]), deaths_unknown=int(row["deaths_unknown"]),
+        ucdp_id=int(row["ucdp_id"]),
+        day=date.fromisoformat(row["date_start"]),
+        date_prec=int(row["date_prec"]),
+        latitude=float(row["latitude"]),
+        longitude=float(row["longitude"]),
+        where_prec=int(row["where_prec"]),
+        place=row["where_coordinates"],
+        type_of_violence=int(row["type_of_violence"]),
+        side_a=row["side_a"],
+        side_b=row["side_b"],
+        deaths_a=int(row["deaths_a"]),
+        deaths_b=int(row["deaths_b"]),
+        deaths_civilians=int(row["deaths_civilians"]),
+        deaths_unknown=int(row["deaths_unknown"]),
         violation_type=row["violation_type"],
     )
 

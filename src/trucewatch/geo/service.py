@@ -24,8 +24,12 @@ MAP_MAKERS = frozenset({Role.GUARANTOR, Role.SECRETARIAT})
 def add_zones(session: Session, items: Sequence[ZoneIn], *, author: str, at: datetime) -> None:
     require_author(session, author, MAP_MAKERS, what="zone")
     known = set(session.scalars(select(Actor.key)))
-    missing = [FieldProblem(f"zone {z.name}", f"controllers.{i}", f"no actor with key {key!r}")
-               for z in items for i, key in enumerate(z.controllers) if key not in known]
+    missing = [
+        FieldProblem(f"zone {z.name}", f"controllers.{i}", f"no actor with key {key!r}")
+        for z in items
+        for i, key in enumerate(z.controllers)
+        if key not in known
+    ]
     if missing:
         raise InvalidInput(missing)
     record(session, EntryKind.ZONE, author, [z.model_dump(mode="json") for z in items], at=at)
@@ -36,8 +40,13 @@ def _apply_zones(session: Session, entries: Sequence[Recorded]) -> None:
     actors = dict(session.execute(select(Actor.key, Actor.id)).tuples().all())
     for entry in entries:
         z = ZoneIn.model_validate(entry.payload)
-        zone = Zone(name=z.name, geometry=orjson.dumps(z.geometry).decode(), valid_from=z.valid_from,
-                    valid_to=z.valid_to, entry_idx=entry.idx)
+        zone = Zone(
+            name=z.name,
+            geometry=orjson.dumps(z.geometry).decode(),
+            valid_from=z.valid_from,
+            valid_to=z.valid_to,
+            entry_idx=entry.idx,
+        )
         zone.controllers = [ZoneControl(actor_id=actors[key]) for key in z.controllers]
         session.add(zone)
     session.flush()

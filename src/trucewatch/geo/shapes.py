@@ -61,8 +61,12 @@ class AdminAreas:
 
 def _areas(collection: Mapping[str, Any], *, parent_key: str | None) -> list[Area]:
     areas = [
-        Area(f["properties"]["pcode"], f["properties"]["name_en"], f["properties"]["name_ar"],
-             f["properties"][parent_key] if parent_key else None)
+        Area(
+            f["properties"]["pcode"],
+            f["properties"]["name_en"],
+            f["properties"]["name_ar"],
+            f["properties"][parent_key] if parent_key else None,
+        )
         for f in collection["features"]
     ]
     return sorted(areas, key=lambda a: a.pcode) if parent_key is None else areas

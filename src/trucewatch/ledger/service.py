@@ -73,11 +73,15 @@ def record(
     lock_writes(session)
     start = next_index(session)
     datas = encoded if encoded is not None else [canonical_json(p) for p in payloads]
-    entries = [Recorded(start + i, kind, author, p, d, at) for i, (p, d) in enumerate(zip(payloads, datas, strict=True))]
+    entries = [
+        Recorded(start + i, kind, author, p, d, at) for i, (p, d) in enumerate(zip(payloads, datas, strict=True))
+    ]
     session.execute(
         insert(Entry),
-        [{"idx": e.idx, "kind": str(kind), "author": author, "payload": e.data.decode(), "recorded_at": at}
-         for e in entries],
+        [
+            {"idx": e.idx, "kind": str(kind), "author": author, "payload": e.data.decode(), "recorded_at": at}
+            for e in entries
+        ],
     )
     applier(session, entries)
     return entries

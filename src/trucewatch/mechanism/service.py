@@ -33,8 +33,14 @@ def add_meetings(session: Session, items: Sequence[MeetingIn], *, author: str, a
     require_author(session, author, SECRETARIAT, what="meeting")
     _unique_keys(session, Meeting, [m.key for m in items], "meeting")
     codes = _delegation_ids(session)
-    _known_codes(codes, [(f"meeting {m.key}", f"attendance.{i}.delegation", a.delegation)
-                         for m in items for i, a in enumerate(m.attendance)])
+    _known_codes(
+        codes,
+        [
+            (f"meeting {m.key}", f"attendance.{i}.delegation", a.delegation)
+            for m in items
+            for i, a in enumerate(m.attendance)
+        ],
+    )
     record(session, EntryKind.MEETING, author, [m.model_dump(mode="json") for m in items], at=at)
 
 
@@ -43,11 +49,21 @@ def _apply_meetings(session: Session, entries: Sequence[Recorded]) -> None:
     codes = _delegation_ids(session)
     for entry in entries:
         m = MeetingIn.model_validate(entry.payload)
-        meeting = Meeting(key=m.key, kind=str(m.kind), title=m.title, starts_on=m.start, ends_on=m.end,
-                          place=m.place, agenda=list(m.agenda), outcomes=list(m.outcomes), source=m.source,
-                          entry_idx=entry.idx)
-        meeting.attendance = [Attendance(delegation_id=codes[a.delegation], capacity=str(a.capacity))
-                              for a in m.attendance]
+        meeting = Meeting(
+            key=m.key,
+            kind=str(m.kind),
+            title=m.title,
+            starts_on=m.start,
+            ends_on=m.end,
+            place=m.place,
+            agenda=list(m.agenda),
+            outcomes=list(m.outcomes),
+            source=m.source,
+            entry_idx=entry.idx,
+        )
+        meeting.attendance = [
+            Attendance(delegation_id=codes[a.delegation], capacity=str(a.capacity)) for a in m.attendance
+        ]
         session.add(meeting)
     session.flush()
 
@@ -55,11 +71,16 @@ def _apply_meetings(session: Session, entries: Sequence[Recorded]) -> None:
 def add_commitments(session: Session, items: Sequence[CommitmentIn], *, author: str, at: datetime) -> None:
     require_author(session, author, SECRETARIAT, what="commitment")
     _unique_keys(session, Commitment, [c.key for c in items], "commitment")
-    _known_codes(_delegation_ids(session), [(f"commitment {c.key}", f"parties.{i}", code)
-                                            for c in items for i, code in enumerate(c.parties)])
+    _known_codes(
+        _delegation_ids(session),
+        [(f"commitment {c.key}", f"parties.{i}", code) for c in items for i, code in enumerate(c.parties)],
+    )
     meetings = set(session.scalars(select(Meeting.key)))
-    missing = [FieldProblem(f"commitment {c.key}", "agreed_at", f"no meeting with key {c.agreed_at!r}")
-               for c in items if c.agreed_at is not None and c.agreed_at not in meetings]
+    missing = [
+        FieldProblem(f"commitment {c.key}", "agreed_at", f"no meeting with key {c.agreed_at!r}")
+        for c in items
+        if c.agreed_at is not None and c.agreed_at not in meetings
+    ]
     if missing:
         raise InvalidInput(missing)
     record(session, EntryKind.COMMITMENT, author, [c.model_dump(mode="json") for c in items], at=at)
@@ -71,9 +92,16 @@ def _apply_commitments(session: Session, entries: Sequence[Recorded]) -> None:
     meetings = dict(session.execute(select(Meeting.key, Meeting.id)).tuples().all())
     for entry in entries:
         c = CommitmentIn.model_validate(entry.payload)
-        commitment = Commitment(key=c.key, kind=str(c.kind), title=c.title, deadline=c.deadline,
-                                meeting_id=meetings[c.agreed_at] if c.agreed_at else None,
-                                status=str(c.status), source=c.source, entry_idx=entry.idx)
+        commitment = Commitment(
+            key=c.key,
+            kind=str(c.kind),
+            title=c.title,
+            deadline=c.deadline,
+            meeting_id=meetings[c.agreed_at] if c.agreed_at else None,
+            status=str(c.status),
+            source=c.source,
+            entry_idx=entry.idx,
+        )
         commitment.parties = [CommitmentParty(delegation_id=codes[p]) for p in c.parties]
         session.add(commitment)
     session.flush()
@@ -101,8 +129,9 @@ def _delegation_ids(session: Session) -> dict[str, int]:
 
 
 def _known_codes(codes: dict[str, int], refs: Sequence[tuple[str, str, str]]) -> None:
-    missing = [FieldProblem(rec, fld, f"no delegation with code {code!r}") for rec, fld, code in refs
-               if code not in codes]
+    missing = [
+        FieldProblem(rec, fld, f"no delegation with code {code!r}") for rec, fld, code in refs if code not in codes
+    ]
     if missing:
         raise InvalidInput(missing)
 

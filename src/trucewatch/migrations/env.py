@@ -11,8 +11,12 @@ def run() -> None:
     connection = context.config.attributes.get("connection")
     if connection is None:
         raise RuntimeError("trucewatch migrations run through trucewatch.store.migrate, with a connection")
-    context.configure(connection=connection, target_metadata=metadata,
-                      render_as_batch=connection.dialect.name == "sqlite", compare_type=True)
+    context.configure(
+        connection=connection,
+        target_metadata=metadata,
+        render_as_batch=connection.dialect.name == "sqlite",
+        compare_type=True,
+    )
     with context.begin_transaction():
         context.run_migrations()
 

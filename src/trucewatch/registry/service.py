@@ -37,9 +37,9 @@ def require_author(session: Session, author: str, roles: Collection[Role], *, wh
     delegation = get_delegation(session, author)
     if Role(delegation.role) not in roles:
         allowed = ", ".join(sorted(roles))
-        raise InvalidInput([FieldProblem(what, "author",
-                                         f"delegation {author} ({delegation.role}) may not do this; "
-                                         f"only: {allowed}")])
+        raise InvalidInput(
+            [FieldProblem(what, "author", f"delegation {author} ({delegation.role}) may not do this; only: {allowed}")]
+        )
 
 
 def get_delegation(session: Session, code: str) -> Delegation:
@@ -68,18 +68,26 @@ def add_delegations(session: Session, items: Sequence[DelegationIn], *, author: 
 def _apply_delegations(session: Session, entries: Sequence[Recorded]) -> None:
     for entry in entries:
         data = DelegationIn.model_validate(entry.payload)
-        delegation = Delegation(code=data.code, name=data.name["en"], names=dict(data.name),
-                                role=str(data.role), entry_idx=entry.idx)
-        delegation.members = [Member(login=m.login, display_name=m.display_name, function=m.function)
-                              for m in data.members]
+        delegation = Delegation(
+            code=data.code, name=data.name["en"], names=dict(data.name), role=str(data.role), entry_idx=entry.idx
+        )
+        delegation.members = [
+            Member(login=m.login, display_name=m.display_name, function=m.function) for m in data.members
+        ]
         session.add(delegation)
     session.flush()
 
 
 def list_actors(session: Session) -> Sequence[Actor]:
-    query = select(Actor).order_by(Actor.name).options(
-        selectinload(Actor.aliases), selectinload(Actor.designations),
-        selectinload(Actor.ceasefire), selectinload(Actor.affiliations).selectinload(Affiliation.other),
+    query = (
+        select(Actor)
+        .order_by(Actor.name)
+        .options(
+            selectinload(Actor.aliases),
+            selectinload(Actor.designations),
+            selectinload(Actor.ceasefire),
+            selectinload(Actor.affiliations).selectinload(Affiliation.other),
+        )
     )
     return session.scalars(query).all()
 
@@ -92,8 +100,12 @@ def add_actors(session: Session, items: Sequence[ActorIn], *, author: str, at: d
     if dupes:
         raise Conflict(f"actor key already in use: {', '.join(sorted(dupes))}")
     known = set(keys) | set(session.scalars(select(Actor.key)))
-    missing = [FieldProblem(f"actor {a.key}", f"affiliations.{i}.actor", f"no actor with key {f.actor!r}")
-               for a in items for i, f in enumerate(a.affiliations) if f.actor not in known]
+    missing = [
+        FieldProblem(f"actor {a.key}", f"affiliations.{i}.actor", f"no actor with key {f.actor!r}")
+        for a in items
+        for i, f in enumerate(a.affiliations)
+        if f.actor not in known
+    ]
     if missing:
         raise InvalidInput(missing)
     record(session, EntryKind.ACTOR, author, [_dump(a) for a in items], at=at)
@@ -103,19 +115,37 @@ def add_actors(session: Session, items: Sequence[ActorIn], *, author: str, at: d
 def _apply_actors(session: Session, entries: Sequence[Recorded]) -> None:
     parsed = [(e, ActorIn.model_validate(e.payload)) for e in entries]
     for entry, data in parsed:
-        actor = Actor(key=data.key, name=data.names["en"], names=dict(data.names), kind=str(data.kind),
-                      source=data.source, entry_idx=entry.idx)
+        actor = Actor(
+            key=data.key,
+            name=data.names["en"],
+            names=dict(data.names),
+            kind=str(data.kind),
+            source=data.source,
+            entry_idx=entry.idx,
+        )
         actor.aliases = _names_of(data)
         actor.designations = [_designation(d, entry.idx) for d in data.designations]
-        actor.ceasefire = [CeasefireStatus(status=str(c.status), valid_from=c.valid_from, valid_to=c.valid_to,
-                                           basis=c.basis, source=c.source) for c in data.ceasefire]
+        actor.ceasefire = [
+            CeasefireStatus(
+                status=str(c.status), valid_from=c.valid_from, valid_to=c.valid_to, basis=c.basis, source=c.source
+            )
+            for c in data.ceasefire
+        ]
         session.add(actor)
     session.flush()
     ids = dict(session.execute(select(Actor.key, Actor.id)).tuples().all())
     for _entry, data in parsed:
-        session.add_all(Affiliation(actor_id=ids[data.key], other_id=ids[f.actor], relation=str(f.relation),
-                                    valid_from=f.valid_from, valid_to=f.valid_to, source=f.source)
-                        for f in data.affiliations)
+        session.add_all(
+            Affiliation(
+                actor_id=ids[data.key],
+                other_id=ids[f.actor],
+                relation=str(f.relation),
+                valid_from=f.valid_from,
+                valid_to=f.valid_to,
+                source=f.source,
+            )
+            for f in data.affiliations
+        )
     session.flush()
 
 
@@ -135,8 +165,14 @@ def _apply_designations(session: Session, entries: Sequence[Recorded]) -> None:
 
 
 def _designation(d: DesignationIn, entry_idx: int) -> Designation:
-    return Designation(authority=d.authority, reference=d.reference, valid_from=d.valid_from,
-                       valid_to=d.valid_to, source=d.source, entry_idx=entry_idx)
+    return Designation(
+        authority=d.authority,
+        reference=d.reference,
+        valid_from=d.valid_from,
+        valid_to=d.valid_to,
+        source=d.source,
+        entry_idx=entry_idx,
+    )
 
 
 def _actor_by_key(session: Session, key: str) -> Actor:

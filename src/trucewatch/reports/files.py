@@ -69,7 +69,9 @@ def _read_jsonl(path: Path) -> Iterator[Read]:
             try:
                 item = orjson.loads(line)
             except orjson.JSONDecodeError as exc:
-                yield Unreadable(label, FieldProblem(label, "", f"not valid JSON: {exc}"), line.decode(errors="replace"))
+                yield Unreadable(
+                    label, FieldProblem(label, "", f"not valid JSON: {exc}"), line.decode(errors="replace")
+                )
                 continue
             if isinstance(item, dict):
                 yield label, item

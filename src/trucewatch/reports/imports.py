@@ -71,6 +71,9 @@ def _merge(total: Submitted, part: Submitted) -> None:
 
 def _write_rejects(out: IO[bytes], rejected: Iterable[Rejected]) -> None:
     for r in rejected:
-        line = {"record": r.record, "problems": [{"field": p.field, "problem": p.problem} for p in r.problems],
-                "input": r.data}
+        line = {
+            "record": r.record,
+            "problems": [{"field": p.field, "problem": p.problem} for p in r.problems],
+            "input": r.data,
+        }
         out.write(orjson.dumps(line, default=str) + b"\n")

@@ -17,8 +17,14 @@ Text = Annotated[str, StringConstraints(min_length=1, max_length=20000)]
 Short = Annotated[str, StringConstraints(min_length=1, max_length=300)]
 Language = Annotated[str, StringConstraints(pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")]
 
-CASUALTY_FIELDS = ("killed_civilian", "killed_combatant", "killed_unknown",
-                   "injured_civilian", "injured_combatant", "injured_unknown")
+CASUALTY_FIELDS = (
+    "killed_civilian",
+    "killed_combatant",
+    "killed_unknown",
+    "injured_civilian",
+    "injured_combatant",
+    "injured_unknown",
+)
 
 
 class Casualties(Strict):

@@ -58,7 +58,11 @@ class _Candidate:
 
 
 def submit_reports(
-    session: Session, incoming: Sequence[Incoming], *, now: datetime, skip_invalid: bool = False,
+    session: Session,
+    incoming: Sequence[Incoming],
+    *,
+    now: datetime,
+    skip_invalid: bool = False,
 ) -> Submitted:
     """Validate reports and record the new ones, all or nothing unless ``skip_invalid``.
 
@@ -103,12 +107,16 @@ def _check_delegation(c: _Candidate, delegations: Mapping[str, Delegation]) -> N
     if found is None:
         c.problems.append(FieldProblem(c.record, "delegation", f"no delegation with code {c.report.delegation!r}"))
     elif Role(found.role) not in REPORTING_ROLES:
-        c.problems.append(FieldProblem(c.record, "delegation",
-                                       f"delegation {found.code} is an {found.role} and may not file reports"))
+        c.problems.append(
+            FieldProblem(c.record, "delegation", f"delegation {found.code} is an {found.role} and may not file reports")
+        )
 
 
 def _drop_known(
-    session: Session, candidates: list[_Candidate], delegations: Mapping[str, Delegation], outcome: Submitted,
+    session: Session,
+    candidates: list[_Candidate],
+    delegations: Mapping[str, Delegation],
+    outcome: Submitted,
 ) -> list[_Candidate]:
     """Skip reports stored before with the same content; refuse a ref reused for other content."""
     stored = _stored_refs(session, candidates, delegations)
@@ -121,16 +129,25 @@ def _drop_known(
             outcome.unchanged += 1
             continue
         if previous is not None:
-            c.problems.append(FieldProblem(c.record, "ref", (
-                f"{c.report.delegation} already filed a different report as {c.report.ref!r}; "
-                "to correct it, file a new report with a new ref and 'supersedes'")))
+            c.problems.append(
+                FieldProblem(
+                    c.record,
+                    "ref",
+                    (
+                        f"{c.report.delegation} already filed a different report as {c.report.ref!r}; "
+                        "to correct it, file a new report with a new ref and 'supersedes'"
+                    ),
+                )
+            )
         seen.setdefault(key, c.digest)
         fresh.append(c)
     return fresh
 
 
 def _stored_refs(
-    session: Session, candidates: Sequence[_Candidate], delegations: Mapping[str, Delegation],
+    session: Session,
+    candidates: Sequence[_Candidate],
+    delegations: Mapping[str, Delegation],
 ) -> dict[tuple[str, str], str]:
     wanted: dict[str, set[str]] = {}
     for c in candidates:
@@ -143,7 +160,8 @@ def _stored_refs(
         if code not in delegations:
             continue
         query = select(Report.ref, Report.content_hash).where(
-            Report.delegation_id == delegations[code].id, Report.ref.in_(refs))
+            Report.delegation_id == delegations[code].id, Report.ref.in_(refs)
+        )
         found.update(((code, ref), digest) for ref, digest in session.execute(query).tuples())
     return found
 
@@ -167,7 +185,9 @@ def _check_supersedes(session: Session, fresh: Sequence[_Candidate], delegations
 
 
 def _supersession_problem(
-    key: tuple[str, str], stored: Mapping[tuple[str, str], bool], earlier: set[tuple[str, str]],
+    key: tuple[str, str],
+    stored: Mapping[tuple[str, str], bool],
+    earlier: set[tuple[str, str]],
     claimed: set[tuple[str, str]],
 ) -> str | None:
     code, ref = key
@@ -179,7 +199,9 @@ def _supersession_problem(
 
 
 def _supersession_state(
-    session: Session, wanted: Sequence[_Candidate], delegations: Mapping[str, Delegation],
+    session: Session,
+    wanted: Sequence[_Candidate],
+    delegations: Mapping[str, Delegation],
 ) -> dict[tuple[str, str], bool]:
     """For each superseded ref that exists: whether it is already superseded."""
     by_code: dict[str, set[str]] = {}
@@ -224,7 +246,8 @@ def _apply_reports(session: Session, entries: Sequence[Recorded]) -> None:
     superseded = _superseded_ids(session, reports, delegation_ids, ids)
     located = [r for r in reports if r.latitude is not None]
     governorates, districts = syria_admin_areas().locate(
-        [r.longitude or 0.0 for r in located], [r.latitude or 0.0 for r in located])
+        [r.longitude or 0.0 for r in located], [r.latitude or 0.0 for r in located]
+    )
     where = {id(r): (g, d) for r, g, d in zip(located, governorates, districts, strict=True)}
     rows = [
         _row(r, e, first_id + i, delegation_ids[r.delegation], index, superseded, where.get(id(r), (None, None)))
@@ -234,14 +257,15 @@ def _apply_reports(session: Session, entries: Sequence[Recorded]) -> None:
 
 
 def _superseded_ids(
-    session: Session, reports: Sequence[ReportIn], delegation_ids: Mapping[str, int],
+    session: Session,
+    reports: Sequence[ReportIn],
+    delegation_ids: Mapping[str, int],
     batch_ids: Mapping[tuple[str, str], int],
 ) -> dict[tuple[str, str], int]:
     wanted = {(r.delegation, r.supersedes) for r in reports if r.supersedes is not None}
     found = {key: batch_ids[key] for key in wanted if key in batch_ids}
     for code, ref in wanted - found.keys():
-        rid = session.scalar(select(Report.id).where(
-            Report.delegation_id == delegation_ids[code], Report.ref == ref))
+        rid = session.scalar(select(Report.id).where(Report.delegation_id == delegation_ids[code], Report.ref == ref))
         if rid is None:
             raise InvalidInput([FieldProblem(f"report {ref}", "supersedes", f"{code} has no report {ref!r}")])
         found[(code, ref)] = rid
@@ -249,21 +273,43 @@ def _superseded_ids(
 
 
 def _row(
-    r: ReportIn, entry: Recorded, report_id: int, delegation_id: int, index: ActorIndex,
-    superseded: Mapping[tuple[str, str], int], where: tuple[str | None, str | None],
+    r: ReportIn,
+    entry: Recorded,
+    report_id: int,
+    delegation_id: int,
+    index: ActorIndex,
+    superseded: Mapping[tuple[str, str], int],
+    where: tuple[str | None, str | None],
 ) -> dict[str, Any]:
     casualties = {name: getattr(r.casualties, name) for name in CASUALTY_FIELDS}
     return {
-        "id": report_id, "delegation_id": delegation_id, "ref": r.ref, "occurred_at": r.occurred_at,
-        "time_precision": str(r.time_precision), "latitude": r.latitude, "longitude": r.longitude,
-        "geo_precision": str(r.geo_precision), "place": r.place, "governorate": where[0], "district": where[1],
-        "violation_type": str(r.violation_type), "perpetrator": r.perpetrator,
-        "perpetrator_actor_id": index.resolve(r.perpetrator).actor_id, "target": r.target,
-        "target_actor_id": index.resolve(r.target).actor_id, **casualties, "weapons": list(r.weapons),
-        "narrative": r.narrative, "language": r.language, "sources": list(r.sources),
-        "evidence": [e.model_dump(exclude_none=True) for e in r.evidence], "tier": str(r.tier),
+        "id": report_id,
+        "delegation_id": delegation_id,
+        "ref": r.ref,
+        "occurred_at": r.occurred_at,
+        "time_precision": str(r.time_precision),
+        "latitude": r.latitude,
+        "longitude": r.longitude,
+        "geo_precision": str(r.geo_precision),
+        "place": r.place,
+        "governorate": where[0],
+        "district": where[1],
+        "violation_type": str(r.violation_type),
+        "perpetrator": r.perpetrator,
+        "perpetrator_actor_id": index.resolve(r.perpetrator).actor_id,
+        "target": r.target,
+        "target_actor_id": index.resolve(r.target).actor_id,
+        **casualties,
+        "weapons": list(r.weapons),
+        "narrative": r.narrative,
+        "language": r.language,
+        "sources": list(r.sources),
+        "evidence": [e.model_dump(exclude_none=True) for e in r.evidence],
+        "tier": str(r.tier),
         "supersedes_id": superseded.get((r.delegation, r.supersedes)) if r.supersedes else None,
-        "incident_id": None, "content_hash": sha256_hex(entry.data), "entry_idx": entry.idx,
+        "incident_id": None,
+        "content_hash": sha256_hex(entry.data),
+        "entry_idx": entry.idx,
         "recorded_at": entry.recorded_at,
     }
 
@@ -312,16 +358,31 @@ def describe_report(report: Report, delegation: str) -> dict[str, Any]:
     areas = syria_admin_areas()
     casualties = {name: getattr(report, name) for name in CASUALTY_FIELDS if getattr(report, name) is not None}
     return {
-        "id": report.id, "ref": report.ref, "delegation": delegation,
+        "id": report.id,
+        "ref": report.ref,
+        "delegation": delegation,
         "occurred_at": report.occurred_at.isoformat().replace("+00:00", "Z"),
-        "time_precision": report.time_precision, "latitude": report.latitude, "longitude": report.longitude,
-        "geo_precision": report.geo_precision, "place": report.place,
+        "time_precision": report.time_precision,
+        "latitude": report.latitude,
+        "longitude": report.longitude,
+        "geo_precision": report.geo_precision,
+        "place": report.place,
         "governorate": areas.governorate_name(report.governorate) if report.governorate else None,
-        "governorate_pcode": report.governorate, "district_pcode": report.district,
+        "governorate_pcode": report.governorate,
+        "district_pcode": report.district,
         "violation_type": report.violation_type,
-        "perpetrator": report.perpetrator, "perpetrator_resolved": report.perpetrator_actor_id is not None,
-        "target": report.target, "target_resolved": report.target_actor_id is not None,
-        "casualties": casualties, "weapons": report.weapons, "narrative": report.narrative,
-        "language": report.language, "sources": report.sources, "evidence": report.evidence, "tier": report.tier,
-        "supersedes_id": report.supersedes_id, "incident_id": report.incident_id, "entry": report.entry_idx,
+        "perpetrator": report.perpetrator,
+        "perpetrator_resolved": report.perpetrator_actor_id is not None,
+        "target": report.target,
+        "target_resolved": report.target_actor_id is not None,
+        "casualties": casualties,
+        "weapons": report.weapons,
+        "narrative": report.narrative,
+        "language": report.language,
+        "sources": report.sources,
+        "evidence": report.evidence,
+        "tier": report.tier,
+        "supersedes_id": report.supersedes_id,
+        "incident_id": report.incident_id,
+        "entry": report.entry_idx,
     }

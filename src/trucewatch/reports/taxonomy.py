@@ -38,21 +38,27 @@ class ViolationMeaning:
 VIOLATIONS: dict[ViolationType, ViolationMeaning] = {
     ViolationType.SHELLING: ViolationMeaning(
         "Shelling, artillery or missile attack",
-        (("Explosions/Remote violence", "Shelling/artillery/missile attack"),), (1, 2)),
+        (("Explosions/Remote violence", "Shelling/artillery/missile attack"),),
+        (1, 2),
+    ),
     ViolationType.AIR_STRIKE: ViolationMeaning(
-        "Air or drone strike", (("Explosions/Remote violence", "Air/drone strike"),), (1,)),
-    ViolationType.ARMED_CLASH: ViolationMeaning(
-        "Armed clash", (("Battles", "Armed clash"),), (1, 2)),
+        "Air or drone strike", (("Explosions/Remote violence", "Air/drone strike"),), (1,)
+    ),
+    ViolationType.ARMED_CLASH: ViolationMeaning("Armed clash", (("Battles", "Armed clash"),), (1, 2)),
     ViolationType.ATTACK_ON_CIVILIANS: ViolationMeaning(
-        "Attack on civilians", (("Violence against civilians", "Attack"),), (3,)),
+        "Attack on civilians", (("Violence against civilians", "Attack"),), (3,)
+    ),
     ViolationType.ABDUCTION_DETENTION: ViolationMeaning(
         "Abduction or detention",
         (("Violence against civilians", "Abduction/forced disappearance"), ("Strategic developments", "Arrests")),
-        ()),
+        (),
+    ),
     ViolationType.HUMANITARIAN_OBSTRUCTION: ViolationMeaning(
-        "Obstruction of humanitarian access", (("Strategic developments", "Other"),), ()),
+        "Obstruction of humanitarian access", (("Strategic developments", "Other"),), ()
+    ),
     ViolationType.TROOP_MOVEMENT: ViolationMeaning(
-        "Troop movement or build-up", (("Strategic developments", "Other"),), ()),
+        "Troop movement or build-up", (("Strategic developments", "Other"),), ()
+    ),
     ViolationType.OTHER: ViolationMeaning("Other", (("Strategic developments", "Other"),), ()),
 }
 
@@ -97,28 +103,43 @@ class GeoPrecision(StrEnum):
 
 
 TIME_TO_UCDP: dict[TimePrecision, int] = {
-    TimePrecision.EXACT: 1, TimePrecision.HOUR: 1, TimePrecision.DAY: 1,
-    TimePrecision.WEEK: 3, TimePrecision.MONTH: 4,
+    TimePrecision.EXACT: 1,
+    TimePrecision.HOUR: 1,
+    TimePrecision.DAY: 1,
+    TimePrecision.WEEK: 3,
+    TimePrecision.MONTH: 4,
 }
 """UCDP date_prec: 1 exact day, 2 within 2-6 days, 3 week, 4 within 8-30 days or month, 5 more than a month."""
 
 UCDP_TO_TIME: dict[int, TimePrecision] = {
-    1: TimePrecision.DAY, 2: TimePrecision.WEEK, 3: TimePrecision.WEEK,
-    4: TimePrecision.MONTH, 5: TimePrecision.MONTH,
+    1: TimePrecision.DAY,
+    2: TimePrecision.WEEK,
+    3: TimePrecision.WEEK,
+    4: TimePrecision.MONTH,
+    5: TimePrecision.MONTH,
 }
 """UCDP's 5 (known to more than a month) has no finer match than ``month``, the coarsest we keep."""
 
 GEO_TO_UCDP: dict[GeoPrecision, int] = {
-    GeoPrecision.EXACT: 1, GeoPrecision.NEAR: 2, GeoPrecision.TOWN: 1, GeoPrecision.DISTRICT: 3,
-    GeoPrecision.GOVERNORATE: 4, GeoPrecision.COUNTRY: 6,
+    GeoPrecision.EXACT: 1,
+    GeoPrecision.NEAR: 2,
+    GeoPrecision.TOWN: 1,
+    GeoPrecision.DISTRICT: 3,
+    GeoPrecision.GOVERNORATE: 4,
+    GeoPrecision.COUNTRY: 6,
 }
 """UCDP where_prec: 1 exact place, 2 within 25 km of a known place, 3 second-order
 administrative division, 4 first-order division, 5 a linear feature (road, river)
 or an area bigger than a district, 6 country, 7 international waters or airspace."""
 
 UCDP_TO_GEO: dict[int, GeoPrecision] = {
-    1: GeoPrecision.TOWN, 2: GeoPrecision.DISTRICT, 3: GeoPrecision.DISTRICT, 4: GeoPrecision.GOVERNORATE,
-    5: GeoPrecision.GOVERNORATE, 6: GeoPrecision.COUNTRY, 7: GeoPrecision.COUNTRY,
+    1: GeoPrecision.TOWN,
+    2: GeoPrecision.DISTRICT,
+    3: GeoPrecision.DISTRICT,
+    4: GeoPrecision.GOVERNORATE,
+    5: GeoPrecision.GOVERNORATE,
+    6: GeoPrecision.COUNTRY,
+    7: GeoPrecision.COUNTRY,
 }
 """UCDP's 1 is the coordinates of a named place (a town or village), hence ``town``;
 its 2 (within 25 km) is wider than our ``near`` (5 km): a district is the honest match.
@@ -126,10 +147,17 @@ Mapping to UCDP and back is therefore not always the identity: it never claims m
 precision than the source gave."""
 
 TIME_TO_ACLED: dict[TimePrecision, int] = {
-    TimePrecision.EXACT: 1, TimePrecision.HOUR: 1, TimePrecision.DAY: 1,
-    TimePrecision.WEEK: 2, TimePrecision.MONTH: 3,
+    TimePrecision.EXACT: 1,
+    TimePrecision.HOUR: 1,
+    TimePrecision.DAY: 1,
+    TimePrecision.WEEK: 2,
+    TimePrecision.MONTH: 3,
 }
 GEO_TO_ACLED: dict[GeoPrecision, int] = {
-    GeoPrecision.EXACT: 1, GeoPrecision.TOWN: 1, GeoPrecision.NEAR: 2, GeoPrecision.DISTRICT: 3,
-    GeoPrecision.GOVERNORATE: 3, GeoPrecision.COUNTRY: 3,
+    GeoPrecision.EXACT: 1,
+    GeoPrecision.TOWN: 1,
+    GeoPrecision.NEAR: 2,
+    GeoPrecision.DISTRICT: 3,
+    GeoPrecision.GOVERNORATE: 3,
+    GeoPrecision.COUNTRY: 3,
 }
