@@ -64,15 +64,10 @@ VIOLATIONS: dict[ViolationType, ViolationMeaning] = {
 
 
 def violation_from_acled(event_type: str, sub_event_type: str) -> ViolationType:
-    """The violation type an ACLED event falls under (``other`` when none fits exactly)."""
+    """The violation type an ACLED event falls under (``other`` when none or several fit)."""
     pair = (event_type.strip(), sub_event_type.strip())
-    for vtype, meaning in VIOLATIONS.items():
-        if pair == meaning.acled[0]:
-            return vtype
-    for vtype, meaning in VIOLATIONS.items():
-        if pair in meaning.acled:
-            return vtype
-    return ViolationType.OTHER
+    matches = [vtype for vtype, meaning in VIOLATIONS.items() if pair in meaning.acled]
+    return matches[0] if len(matches) == 1 else ViolationType.OTHER
 
 
 def violation_from_ucdp(type_of_violence: int) -> ViolationType:
