@@ -29,11 +29,22 @@ def actor(key: str = "test-group", **overrides: Any) -> ActorIn:
 def report(ref: str = "r-1", **overrides: Any) -> dict[str, Any]:
     """A valid report in its JSON form: a shelling in eastern Aleppo."""
     base: dict[str, Any] = {
-        "ref": ref, "delegation": "RU", "occurred_at": "2017-02-03T10:15:00Z", "time_precision": "exact",
-        "latitude": 36.2021, "longitude": 37.1343, "geo_precision": "exact", "place": "Aleppo",
-        "violation_type": "shelling", "perpetrator": "Jabhat Fateh al-Sham", "target": "Government of Syria",
-        "casualties": {"killed_civilian": 2, "injured_civilian": 5}, "weapons": ["mortars"],
-        "narrative": "Mortar shells hit a residential quarter.", "language": "en", "sources": ["field report"],
+        "ref": ref,
+        "delegation": "RU",
+        "occurred_at": "2017-02-03T10:15:00Z",
+        "time_precision": "exact",
+        "latitude": 36.2021,
+        "longitude": 37.1343,
+        "geo_precision": "exact",
+        "place": "Aleppo",
+        "violation_type": "shelling",
+        "perpetrator": "Jabhat Fateh al-Sham",
+        "target": "Government of Syria",
+        "casualties": {"killed_civilian": 2, "injured_civilian": 5},
+        "weapons": ["mortars"],
+        "narrative": "Mortar shells hit a residential quarter.",
+        "language": "en",
+        "sources": ["field report"],
         "tier": "shared",
     }
     return base | overrides

@@ -80,9 +80,7 @@ def geometries(features: list[dict[str, Any]]) -> Any:
 
 
 def load_events() -> list[dict[str, str]]:
-    with (DATA_DIR / "ucdp_syria_2017q1.csv").open(
-        encoding="utf-8", newline=""
-    ) as handle:
+    with (DATA_DIR / "ucdp_syria_2017q1.csv").open(encoding="utf-8", newline="") as handle:
         return list(csv.DictReader(handle))
 
 
@@ -150,9 +148,7 @@ def test_admin2_districts() -> None:
     assert len(set(pcodes)) == 61
     admin1 = {f["properties"]["pcode"] for f in load_collection("admin1.geojson")}
     assert {f["properties"]["admin1_pcode"] for f in features} == admin1
-    assert all(
-        p.startswith(f["properties"]["admin1_pcode"]) for p, f in zip(pcodes, features)
-    )
+    assert all(p.startswith(f["properties"]["admin1_pcode"]) for p, f in zip(pcodes, features))
     geoms = geometries(features)
     assert bool(np.all(shapely.is_valid(geoms)))
     assert bool(shapely.coverage_is_valid(geoms))
@@ -175,9 +171,7 @@ def test_coordinates_have_five_decimals() -> None:
 
 
 def test_ucdp_events_table() -> None:
-    with (DATA_DIR / "ucdp_syria_2017q1.csv").open(
-        encoding="utf-8", newline=""
-    ) as handle:
+    with (DATA_DIR / "ucdp_syria_2017q1.csv").open(encoding="utf-8", newline="") as handle:
         header = next(csv.reader(handle))
     assert header == UCDP_HEADER
     events = load_events()
@@ -193,19 +187,11 @@ def test_every_event_falls_in_one_district() -> None:
     events = load_events()
     xs = np.array([float(e["longitude"]) for e in events])
     ys = np.array([float(e["latitude"]) for e in events])
-    inside, nearest = district_hits(
-        geometries(load_collection("admin2.geojson")), xs, ys
-    )
+    inside, nearest = district_hits(geometries(load_collection("admin2.geojson")), xs, ys)
     assert int(np.max(inside)) <= 1, "an event lies in two districts: they overlap"
     outside = inside == 0
-    too_far = [
-        e["ucdp_id"]
-        for e, o, d in zip(events, outside, nearest)
-        if o and d > BORDER_TOLERANCE_DEG
-    ]
-    assert too_far == [], (
-        f"events farther than {BORDER_TOLERANCE_DEG} deg from any district"
-    )
+    too_far = [e["ucdp_id"] for e, o, d in zip(events, outside, nearest) if o and d > BORDER_TOLERANCE_DEG]
+    assert too_far == [], f"events farther than {BORDER_TOLERANCE_DEG} deg from any district"
     tolerated = int(np.count_nonzero(outside))
     tol = BORDER_TOLERANCE_DEG
     print(f"{tolerated} of {len(events)} events needed the {tol} deg border tolerance")
@@ -233,6 +219,4 @@ def test_rederivation_is_byte_identical(shared_dir: Path, tmp_path: Path) -> Non
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(SHIPPED)
     for name in SHIPPED:
         fresh = (tmp_path / name).read_bytes()
-        assert fresh == (DATA_DIR / name).read_bytes(), (
-            f"{name} differs: re-run the script"
-        )
+        assert fresh == (DATA_DIR / name).read_bytes(), f"{name} differs: re-run the script"

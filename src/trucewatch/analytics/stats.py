@@ -55,11 +55,11 @@ def _count(session: Session, model: Any, *, current: bool | None = None) -> int:
 
 def _by(session: Session, column: Any) -> dict[str, int]:
     query = select(column, func.count()).where(current_reports()).group_by(column).order_by(func.count().desc(), column)
-    return {str(key) if key is not None else "(unknown)": n for key, n in session.execute(query).tuples()}
+    return {str(key) if key is not None else "(unknown)": n for key, n in session.execute(query)}
 
 
 def _by_month(session: Session) -> dict[str, int]:
     """Reports per calendar month (UTC), oldest first."""
     month = year_month(Report.occurred_at)
     query = select(month, func.count()).where(current_reports()).group_by(month).order_by(month)
-    return dict(session.execute(query).tuples().all())
+    return dict(session.execute(query).all())

@@ -37,7 +37,7 @@ def add_zones(session: Session, items: Sequence[ZoneIn], *, author: str, at: dat
 
 @applies(EntryKind.ZONE)
 def _apply_zones(session: Session, entries: Sequence[Recorded]) -> None:
-    actors = dict(session.execute(select(Actor.key, Actor.id)).tuples().all())
+    actors = dict(session.execute(select(Actor.key, Actor.id)).all())
     for entry in entries:
         z = ZoneIn.model_validate(entry.payload)
         zone = Zone(

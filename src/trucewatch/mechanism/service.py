@@ -89,7 +89,7 @@ def add_commitments(session: Session, items: Sequence[CommitmentIn], *, author: 
 @applies(EntryKind.COMMITMENT)
 def _apply_commitments(session: Session, entries: Sequence[Recorded]) -> None:
     codes = _delegation_ids(session)
-    meetings = dict(session.execute(select(Meeting.key, Meeting.id)).tuples().all())
+    meetings = dict(session.execute(select(Meeting.key, Meeting.id)).all())
     for entry in entries:
         c = CommitmentIn.model_validate(entry.payload)
         commitment = Commitment(
@@ -125,7 +125,7 @@ def _apply_commitment_status(session: Session, entries: Sequence[Recorded]) -> N
 
 
 def _delegation_ids(session: Session) -> dict[str, int]:
-    return dict(session.execute(select(Delegation.code, Delegation.id)).tuples().all())
+    return dict(session.execute(select(Delegation.code, Delegation.id)).all())
 
 
 def _known_codes(codes: dict[str, int], refs: Sequence[tuple[str, str, str]]) -> None:

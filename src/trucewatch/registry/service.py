@@ -133,7 +133,7 @@ def _apply_actors(session: Session, entries: Sequence[Recorded]) -> None:
         ]
         session.add(actor)
     session.flush()
-    ids = dict(session.execute(select(Actor.key, Actor.id)).tuples().all())
+    ids = dict(session.execute(select(Actor.key, Actor.id)).all())
     for _entry, data in parsed:
         session.add_all(
             Affiliation(
@@ -216,7 +216,7 @@ class ActorIndex:
 
     @classmethod
     def load(cls, session: Session) -> ActorIndex:
-        return cls(session.execute(select(ActorName.normalized, ActorName.actor_id)).tuples().all())
+        return cls(session.execute(select(ActorName.normalized, ActorName.actor_id)).all())
 
     def resolve(self, name: str | None) -> Resolution:
         if not name:

@@ -162,7 +162,7 @@ def _stored_refs(
         query = select(Report.ref, Report.content_hash).where(
             Report.delegation_id == delegations[code].id, Report.ref.in_(refs)
         )
-        found.update(((code, ref), digest) for ref, digest in session.execute(query).tuples())
+        found.update(((code, ref), digest) for ref, digest in session.execute(query))
     return found
 
 
@@ -212,7 +212,7 @@ def _supersession_state(
         if code not in delegations:
             continue
         query = select(Report.ref, Report.id).where(Report.delegation_id == delegations[code].id, Report.ref.in_(refs))
-        found = dict(session.execute(query).tuples().all())
+        found = dict(session.execute(query).all())
         taken = set(session.scalars(select(Report.supersedes_id).where(Report.supersedes_id.in_(found.values()))))
         state.update(((code, ref), rid in taken) for ref, rid in found.items())
     return state
@@ -239,7 +239,7 @@ def _count_unresolved(session: Session, good: Sequence[_Candidate], outcome: Sub
 def _apply_reports(session: Session, entries: Sequence[Recorded]) -> None:
     """Store reports: resolve actors by name, place them in their district, link corrections."""
     reports = [ReportIn.model_validate(e.payload) for e in entries]
-    delegation_ids = dict(session.execute(select(Delegation.code, Delegation.id)).tuples().all())
+    delegation_ids = dict(session.execute(select(Delegation.code, Delegation.id)).all())
     index = ActorIndex.load(session)
     first_id = (session.scalar(select(func.max(Report.id))) or 0) + 1
     ids = {(r.delegation, r.ref): first_id + i for i, r in enumerate(reports)}
@@ -344,7 +344,7 @@ def list_reports(session: Session, where: ReportFilter) -> Sequence[tuple[Report
     if not where.include_superseded:
         query = query.where(current_reports())
     query = query.order_by(Report.occurred_at, Report.id).limit(where.limit)
-    return session.execute(query).tuples().all()
+    return session.execute(query).all()
 
 
 def current_reports() -> Any:

@@ -24,8 +24,9 @@ def parse_with_now(data: dict[str, object]) -> ReportIn:
 
 
 def test_every_invalid_field_is_reported_at_once_by_name() -> None:
-    bad = report(latitude=95, casualties={"killed_civilian": -1}, violation_type="bombing",
-                 occurred_at="2030-01-01T00:00:00Z")
+    bad = report(
+        latitude=95, casualties={"killed_civilian": -1}, violation_type="bombing", occurred_at="2030-01-01T00:00:00Z"
+    )
     found = problems(bad)
     assert set(found) == {"latitude", "casualties.killed_civilian", "violation_type", "occurred_at"}
     assert "less than or equal to 90" in found["latitude"]
