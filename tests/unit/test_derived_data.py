@@ -103,7 +103,7 @@ def shared_dir() -> Iterator[Path]:
         if os.environ.get("CI") == "true":
             pytest.fail(message)
         pytest.skip(message)
-    yield found
+    return found
 
 
 def district_hits(districts: Any, xs: Any, ys: Any) -> tuple[Any, Any]:
@@ -148,7 +148,7 @@ def test_admin2_districts() -> None:
     assert len(set(pcodes)) == 61
     admin1 = {f["properties"]["pcode"] for f in load_collection("admin1.geojson")}
     assert {f["properties"]["admin1_pcode"] for f in features} == admin1
-    assert all(p.startswith(f["properties"]["admin1_pcode"]) for p, f in zip(pcodes, features))
+    assert all(p.startswith(f["properties"]["admin1_pcode"]) for p, f in zip(pcodes, features, strict=True))
     geoms = geometries(features)
     assert bool(np.all(shapely.is_valid(geoms)))
     assert bool(shapely.coverage_is_valid(geoms))
@@ -190,11 +190,9 @@ def test_every_event_falls_in_one_district() -> None:
     inside, nearest = district_hits(geometries(load_collection("admin2.geojson")), xs, ys)
     assert int(np.max(inside)) <= 1, "an event lies in two districts: they overlap"
     outside = inside == 0
-    too_far = [e["ucdp_id"] for e, o, d in zip(events, outside, nearest) if o and d > BORDER_TOLERANCE_DEG]
+    too_far = [e["ucdp_id"] for e, o, d in zip(events, outside, nearest, strict=True) if o and d > BORDER_TOLERANCE_DEG]
     assert too_far == [], f"events farther than {BORDER_TOLERANCE_DEG} deg from any district"
     tolerated = int(np.count_nonzero(outside))
-    tol = BORDER_TOLERANCE_DEG
-    print(f"{tolerated} of {len(events)} events needed the {tol} deg border tolerance")
     assert tolerated <= MAX_TOLERATED_EVENTS
 
 

@@ -30,7 +30,8 @@ def test_stores_a_report_with_its_governorate_district_and_actors(registry: Sess
     row, code = list_reports(registry, ReportFilter())[0]
     view = describe_report(row, code)
     assert (view["governorate"], view["governorate_pcode"], view["district_pcode"]) == ("Aleppo", "SY02", "SY0200")
-    assert view["perpetrator_resolved"] and view["target_resolved"]
+    assert view["perpetrator_resolved"]
+    assert view["target_resolved"]
     assert view["casualties"] == {"killed_civilian": 2, "injured_civilian": 5}
 
 
