@@ -180,7 +180,7 @@ class ReportFactory:
 
     def __post_init__(self) -> None:
         spelled = [n for _key, _kind, names, aliases in ACTORS for n in (*names.values(), *aliases)]
-        variants = ["hay’at tahrir al sham", "jaysh al islam", "Ahrar ash-Sham", "DAESH"]  # folded by normalisation
+        variants = ["hay’at tahrir al sham", "jaysh al islam", "Ahrar al Sham", "DAESH"]  # folded by normalisation
         self.names = spelled + variants
 
     def report(self) -> dict[str, Any]:
