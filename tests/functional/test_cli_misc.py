@@ -135,6 +135,6 @@ def test_serve_starts_answers_and_stops_cleanly(tmp_path: Path) -> None:
         assert "What this database holds" in body
     finally:
         server.send_signal(signal.SIGINT)
-        out, err = server.communicate(timeout=10)
+        _out, err = server.communicate(timeout=10)
     assert server.returncode == 0, err
     assert "Traceback" not in err
