@@ -22,8 +22,6 @@ class Settings(BaseSettings):
     """Address ``trucewatch serve`` listens on."""
     port: int = 8000
     """Port ``trucewatch serve`` listens on."""
-    import_chunk: int = 2000
-    """How many reports an import validates and writes at a time."""
 
     @property
     def database_url(self) -> str:

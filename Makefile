@@ -1,0 +1,31 @@
+# The obvious verbs. `make check` is what CI runs (through the README's test command).
+PYTHON ?= python
+
+.PHONY: dev lint test check bench docs serve demo
+
+dev:  ## install trucewatch with its development tools, editable
+	$(PYTHON) -m pip install -e '.[dev]'
+
+lint:  ## ruff, formatting, mypy strict, the import-linter contracts, generated docs up to date
+	ruff check src tests benchmarks scripts
+	ruff format --check src tests benchmarks scripts
+	mypy
+	lint-imports
+	$(PYTHON) -m trucewatch.docgen --check
+
+test:  ## the whole suite, on SQLite and PostgreSQL, with the coverage gate
+	$(PYTHON) -m pytest --cov --cov-report=term
+
+check: lint test
+
+bench:  ## the benchmarks, each printing one JSON object
+	$(PYTHON) benchmarks/bulk_import.py
+
+docs:  ## regenerate docs/data-model.md from the code's own tables
+	$(PYTHON) -m trucewatch.docgen
+
+serve:  ## serve ./trucewatch.db
+	trucewatch serve
+
+demo:  ## build the demo into ./demo.db and serve it
+	trucewatch demo --db demo.db

@@ -1,0 +1,41 @@
+import json
+
+from sqlalchemy.orm import Session
+
+from tests.conftest import NOW
+from tests.factories import seed_registry
+from tests.functional.conftest import Run, stats
+from trucewatch.demo.build import demo_reports
+
+
+def test_demo_builds_a_realistic_mechanism_from_real_events(cli: Run) -> None:
+    built = cli("demo", "--no-serve", "--seed", "2017")
+    assert built.exit_code == 0, built.output
+    figures = stats(cli)
+    assert figures["reports"] + figures["reports_superseded"] >= 5000
+    assert figures["reports_superseded"] > 0
+    assert (figures["delegations"], figures["meetings"]) >= (9, 4)
+    assert figures["actors"] >= 20
+    assert set(figures["reports_by_month"]) == {"2017-01", "2017-02", "2017-03"}
+    by_place = {k: v for k, v in figures["reports_by_governorate"].items() if k != "(unknown)"}
+    ranked = sorted(by_place, key=lambda k: -by_place[k])
+    assert set(ranked[:5]) == {"Aleppo", "Ar-Raqqa", "Rural Damascus", "Dar'a", "Homs"}
+    assert set(ranked[-3:]) == {"Quneitra", "As-Sweida", "Tartous"}
+    assert set(figures["reports_by_type"]) >= {"shelling", "air_strike", "armed_clash", "attack_on_civilians"}
+
+
+def test_demo_refuses_a_database_that_is_not_empty(cli: Run) -> None:
+    cli("delegation", "add", "RU", "--name", "Russia", "--role", "guarantor")
+    again = cli("demo", "--no-serve")
+    assert again.exit_code == 1
+    assert "not empty" in again.stderr
+
+
+def test_demo_reports_are_deterministic_for_a_seed(session: Session) -> None:
+    seed_registry(session, NOW)
+    first = list(demo_reports(session, 7))
+    assert first == list(demo_reports(session, 7))
+    assert first != list(demo_reports(session, 8))
+    delegations = {r[1]["delegation"] for r in first if isinstance(r, tuple)}
+    assert delegations == {"RU", "TR", "IR", "SY-GOV", "SY-OPP"}
+    assert json.dumps(first, ensure_ascii=False)
