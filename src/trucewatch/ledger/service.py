@@ -34,6 +34,9 @@ class Recorded:
     data: bytes
     """The payload's canonical JSON, as stored."""
     recorded_at: datetime
+    parsed: Any = None
+    """The payload as its service already validated it, when it did (saves the applier a second
+    validation); a replay of the log leaves it empty and the applier parses the payload."""
 
 
 Applier = Callable[[Session, Sequence[Recorded]], None]
@@ -60,10 +63,12 @@ def record(
     *,
     at: datetime,
     encoded: Sequence[bytes] | None = None,
+    parsed: Sequence[Any] | None = None,
 ) -> list[Recorded]:
     """Append one entry per payload and apply them; the caller owns the transaction.
 
-    ``encoded`` holds the payloads' canonical JSON when the caller already made it.
+    ``encoded`` holds the payloads' canonical JSON and ``parsed`` their validated form,
+    when the caller already made them.
     """
     if not payloads:
         return []

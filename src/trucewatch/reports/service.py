@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from pydantic import ValidationError
-from sqlalchemy import func, insert, select
+from sqlalchemy import Table, func, insert, select
 from sqlalchemy.orm import Session, aliased
 
 from trucewatch.errors import FieldProblem, InvalidInput
@@ -224,7 +224,15 @@ def _record_by_author(session: Session, good: Sequence[_Candidate], now: datetim
     for c in good:
         by_author.setdefault(c.report.delegation, []).append(c)
     for code, run in by_author.items():
-        record(session, EntryKind.REPORT, code, [c.payload for c in run], at=now, encoded=[c.encoded for c in run])
+        record(
+            session,
+            EntryKind.REPORT,
+            code,
+            [c.payload for c in run],
+            at=now,
+            encoded=[c.encoded for c in run],
+            parsed=[c.report for c in run],
+        )
 
 
 def _count_unresolved(session: Session, good: Sequence[_Candidate], outcome: Submitted) -> None:
@@ -238,7 +246,7 @@ def _count_unresolved(session: Session, good: Sequence[_Candidate], outcome: Sub
 @applies(EntryKind.REPORT)
 def _apply_reports(session: Session, entries: Sequence[Recorded]) -> None:
     """Store reports: resolve actors by name, place them in their district, link corrections."""
-    reports = [ReportIn.model_validate(e.payload) for e in entries]
+    reports = [e.parsed if isinstance(e.parsed, ReportIn) else ReportIn.model_validate(e.payload) for e in entries]
     delegation_ids = dict(session.execute(select(Delegation.code, Delegation.id)).all())
     index = ActorIndex.load(session)
     first_id = (session.scalar(select(func.max(Report.id))) or 0) + 1
@@ -253,7 +261,7 @@ def _apply_reports(session: Session, entries: Sequence[Recorded]) -> None:
         _row(r, e, first_id + i, delegation_ids[r.delegation], index, superseded, where.get(id(r), (None, None)))
         for i, (r, e) in enumerate(zip(reports, entries, strict=True))
     ]
-    session.execute(insert(Report), rows)
+    session.execute(insert(cast(Table, Report.__table__)), rows)
 
 
 def _superseded_ids(
