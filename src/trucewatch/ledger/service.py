@@ -11,9 +11,9 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import Table, func, insert, select
 from sqlalchemy.orm import Session
 
 from trucewatch.errors import TrucewatchError
@@ -78,11 +78,13 @@ def record(
     lock_writes(session)
     start = next_index(session)
     datas = encoded if encoded is not None else [canonical_json(p) for p in payloads]
+    models = parsed if parsed is not None else [None] * len(payloads)
     entries = [
-        Recorded(start + i, kind, author, p, d, at) for i, (p, d) in enumerate(zip(payloads, datas, strict=True))
+        Recorded(start + i, kind, author, p, d, at, m)
+        for i, (p, d, m) in enumerate(zip(payloads, datas, models, strict=True))
     ]
     session.execute(
-        insert(Entry),
+        insert(cast(Table, Entry.__table__)),
         [
             {"idx": e.idx, "kind": str(kind), "author": author, "payload": e.data.decode(), "recorded_at": at}
             for e in entries

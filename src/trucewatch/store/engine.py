@@ -12,6 +12,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
+import orjson
 from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
@@ -54,9 +55,14 @@ def open_database(url: str, *, echo: bool = False) -> Database:
 
 
 def _engine_options(url: str) -> dict[str, Any]:
+    common: dict[str, Any] = {"json_serializer": _json_text, "json_deserializer": orjson.loads}
     if url.startswith("sqlite"):
-        return {"connect_args": {"timeout": 30}}
-    return {"pool_pre_ping": True}
+        return common | {"connect_args": {"timeout": 30}}
+    return common | {"pool_pre_ping": True}
+
+
+def _json_text(value: Any) -> str:
+    return orjson.dumps(value).decode()
 
 
 def _tune_sqlite(engine: Engine) -> None:
