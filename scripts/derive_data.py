@@ -423,6 +423,16 @@ guide only.
 
 Changes made: rows and columns selected, source text removed, `violation_type` added.
 
+## Demo facts (demo_facts.json)
+
+Hand-curated, not derived by this script: the demo mechanism's delegations (fictional demo
+accounts, no real persons), the armed actors of early 2017 with their names, aliases,
+affiliations, designations and ceasefire status, and the meetings and commitments of
+January-March 2017. These are facts from public records (UN Security Council resolutions and
+sanctions lists, the joint statements of the Astana meetings, the UN's Geneva talks); each record
+names its source in its `source` field. The aliases include UCDP GED's side names so that the
+demo's reports resolve to registry actors.
+
 ## Gazetteer
 
 Not derived yet: a place-name gazetteer is added by a later issue.

@@ -30,7 +30,8 @@ class EntryKind(StrEnum):
 
 
 class Tier(StrEnum):
-    """Who may read a record (DESIGN.md): the ledger keeps restricted payloads as commitments."""
+    """Who may read a record (DESIGN.md). Enforced on reads by the access-control issue; the signed
+    ledger will keep restricted payloads as salted commitments."""
 
     RESTRICTED = "restricted"
     """Its submitter and the guarantors."""
