@@ -26,10 +26,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit, urlunsplit
 
 import orjson
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 DEFAULT_PG_URL = "postgresql://postgres@127.0.0.1:5432/test"
 BENCH_DATABASE = "trucewatch_bench"
@@ -307,7 +310,7 @@ def _rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def _seed_registry(session: Any, now: datetime) -> None:
+def _seed_registry(session: Session, now: datetime) -> None:
     from trucewatch.registry.schemas import ActorIn, DelegationIn
     from trucewatch.registry.service import add_actors, add_delegations
 
