@@ -58,7 +58,7 @@ def applies(kind: EntryKind) -> Callable[[Applier], Applier]:
 def record(
     session: Session,
     kind: EntryKind,
-    author: str,
+    author: str | Sequence[str],
     payloads: Sequence[Mapping[str, Any]],
     *,
     at: datetime,
@@ -67,8 +67,9 @@ def record(
 ) -> list[Recorded]:
     """Append one entry per payload and apply them; the caller owns the transaction.
 
-    ``encoded`` holds the payloads' canonical JSON and ``parsed`` their validated form,
-    when the caller already made them.
+    ``author`` is the author of every payload, or one author per payload. ``encoded``
+    holds the payloads' canonical JSON and ``parsed`` their validated form, when the
+    caller already made them.
     """
     if not payloads:
         return []
@@ -79,14 +80,15 @@ def record(
     start = next_index(session)
     datas = encoded if encoded is not None else [canonical_json(p) for p in payloads]
     models = parsed if parsed is not None else [None] * len(payloads)
+    authors = [author] * len(payloads) if isinstance(author, str) else author
     entries = [
-        Recorded(start + i, kind, author, p, d, at, m)
-        for i, (p, d, m) in enumerate(zip(payloads, datas, models, strict=True))
+        Recorded(start + i, kind, a, p, d, at, m)
+        for i, (a, p, d, m) in enumerate(zip(authors, payloads, datas, models, strict=True))
     ]
     session.execute(
         insert(cast(Table, Entry.__table__)),
         [
-            {"idx": e.idx, "kind": str(kind), "author": author, "payload": e.data.decode(), "recorded_at": at}
+            {"idx": e.idx, "kind": str(kind), "author": e.author, "payload": e.data.decode(), "recorded_at": at}
             for e in entries
         ],
     )

@@ -60,12 +60,12 @@ class ReportIn(Strict):
     violation_type: ViolationType
     perpetrator: Short | None = None
     target: Short | None = None
-    casualties: Casualties = Casualties()
-    weapons: list[Short] = []
+    casualties: Casualties = Field(default_factory=Casualties)
+    weapons: list[Short] = Field(default_factory=list)
     narrative: Text | None = None
     language: Language | None = None
-    sources: list[Short] = []
-    evidence: list[Evidence] = []
+    sources: list[Short] = Field(default_factory=list)
+    evidence: list[Evidence] = Field(default_factory=list)
     tier: Tier = Tier.SHARED
     supersedes: Ref | None = None
 

@@ -219,20 +219,16 @@ def _supersession_state(
 
 
 def _record_by_author(session: Session, good: Sequence[_Candidate], now: datetime) -> None:
-    """One entry per report, authored by the report's delegation; each delegation's in input order."""
-    by_author: dict[str, list[_Candidate]] = {}
-    for c in good:
-        by_author.setdefault(c.report.delegation, []).append(c)
-    for code, run in by_author.items():
-        record(
-            session,
-            EntryKind.REPORT,
-            code,
-            [c.payload for c in run],
-            at=now,
-            encoded=[c.encoded for c in run],
-            parsed=[c.report for c in run],
-        )
+    """One entry per report, in input order, each authored by the report's delegation."""
+    record(
+        session,
+        EntryKind.REPORT,
+        [c.report.delegation for c in good],
+        [c.payload for c in good],
+        at=now,
+        encoded=[c.encoded for c in good],
+        parsed=[c.report for c in good],
+    )
 
 
 def _count_unresolved(session: Session, good: Sequence[_Candidate], outcome: Submitted) -> None:
@@ -272,11 +268,16 @@ def _superseded_ids(
 ) -> dict[tuple[str, str], int]:
     wanted = {(r.delegation, r.supersedes) for r in reports if r.supersedes is not None}
     found = {key: batch_ids[key] for key in wanted if key in batch_ids}
+    by_code: dict[str, set[str]] = {}
     for code, ref in wanted - found.keys():
-        rid = session.scalar(select(Report.id).where(Report.delegation_id == delegation_ids[code], Report.ref == ref))
-        if rid is None:
-            raise InvalidInput([FieldProblem(f"report {ref}", "supersedes", f"{code} has no report {ref!r}")])
-        found[(code, ref)] = rid
+        by_code.setdefault(code, set()).add(ref)
+    for code, refs in by_code.items():
+        query = select(Report.ref, Report.id).where(Report.delegation_id == delegation_ids[code], Report.ref.in_(refs))
+        found.update(((code, ref), rid) for ref, rid in session.execute(query))
+    missing = sorted(wanted - found.keys())
+    if missing:
+        code, ref = missing[0]
+        raise InvalidInput([FieldProblem(f"report {ref}", "supersedes", f"{code} has no report {ref!r}")])
     return found
 
 
