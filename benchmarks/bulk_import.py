@@ -31,6 +31,8 @@ from urllib.parse import urlsplit, urlunsplit
 
 import orjson
 
+from trucewatch.reports.schemas import CASUALTY_FIELDS
+
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
@@ -139,14 +141,6 @@ TYPE_WEIGHTS = {
     "troop_movement": 8,
     "other": 4,
 }
-CASUALTY_FIELDS = (
-    "killed_civilian",
-    "killed_combatant",
-    "killed_unknown",
-    "injured_civilian",
-    "injured_combatant",
-    "injured_unknown",
-)
 CSV_COLUMNS = (
     "ref",
     "delegation",
