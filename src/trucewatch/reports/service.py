@@ -74,8 +74,9 @@ def submit_reports(
     delegations = {d.code: d for d in session.scalars(select(Delegation))}
     for c in candidates:
         _check_delegation(c, delegations)
-    fresh = _drop_known(session, candidates, delegations, outcome)
-    _check_supersedes(session, fresh, delegations)
+    stored = _stored_refs(session, candidates, delegations)
+    fresh = _drop_known(candidates, stored, outcome)
+    _check_supersedes(session, fresh, stored)
     good = [c for c in fresh if not c.problems]
     outcome.rejected.extend(Rejected(c.record, c.data, tuple(c.problems)) for c in fresh if c.problems)
     if outcome.rejected and not skip_invalid:
@@ -113,18 +114,16 @@ def _check_delegation(c: _Candidate, delegations: Mapping[str, Delegation]) -> N
 
 
 def _drop_known(
-    session: Session,
     candidates: list[_Candidate],
-    delegations: Mapping[str, Delegation],
+    stored: Mapping[tuple[str, str], tuple[str, int]],
     outcome: Submitted,
 ) -> list[_Candidate]:
     """Skip reports stored before with the same content; refuse a ref reused for other content."""
-    stored = _stored_refs(session, candidates, delegations)
     seen: dict[tuple[str, str], str] = {}
     fresh: list[_Candidate] = []
     for c in candidates:
         key = (c.report.delegation, c.report.ref)
-        previous = stored.get(key) or seen.get(key)
+        previous = stored[key][0] if key in stored else seen.get(key)
         if previous == c.digest:
             outcome.unchanged += 1
             continue
@@ -148,29 +147,32 @@ def _stored_refs(
     session: Session,
     candidates: Sequence[_Candidate],
     delegations: Mapping[str, Delegation],
-) -> dict[tuple[str, str], str]:
+) -> dict[tuple[str, str], tuple[str, int]]:
+    """(content hash, id) of the stored reports the candidates name, by ref or by supersedes."""
     wanted: dict[str, set[str]] = {}
     for c in candidates:
         refs = wanted.setdefault(c.report.delegation, set())
         refs.add(c.report.ref)
         if c.report.supersedes:
             refs.add(c.report.supersedes)
-    found: dict[tuple[str, str], str] = {}
+    found: dict[tuple[str, str], tuple[str, int]] = {}
     for code, refs in wanted.items():
         if code not in delegations:
             continue
-        query = select(Report.ref, Report.content_hash).where(
+        query = select(Report.ref, Report.content_hash, Report.id).where(
             Report.delegation_id == delegations[code].id, Report.ref.in_(refs)
         )
-        found.update(((code, ref), digest) for ref, digest in session.execute(query))
+        found.update(((code, ref), (digest, rid)) for ref, digest, rid in session.execute(query))
     return found
 
 
-def _check_supersedes(session: Session, fresh: Sequence[_Candidate], delegations: Mapping[str, Delegation]) -> None:
+def _check_supersedes(
+    session: Session, fresh: Sequence[_Candidate], stored_refs: Mapping[tuple[str, str], tuple[str, int]]
+) -> None:
     wanted = [c for c in fresh if c.report.supersedes is not None]
     if not wanted:
         return
-    stored = _supersession_state(session, wanted, delegations)
+    stored = _supersession_state(session, wanted, stored_refs)
     earlier: set[tuple[str, str]] = set()
     claimed: set[tuple[str, str]] = set()
     for c in fresh:
@@ -201,21 +203,16 @@ def _supersession_problem(
 def _supersession_state(
     session: Session,
     wanted: Sequence[_Candidate],
-    delegations: Mapping[str, Delegation],
+    stored_refs: Mapping[tuple[str, str], tuple[str, int]],
 ) -> dict[tuple[str, str], bool]:
     """For each superseded ref that exists: whether it is already superseded."""
-    by_code: dict[str, set[str]] = {}
-    for c in wanted:
-        by_code.setdefault(c.report.delegation, set()).add(c.report.supersedes or "")
-    state: dict[tuple[str, str], bool] = {}
-    for code, refs in by_code.items():
-        if code not in delegations:
-            continue
-        query = select(Report.ref, Report.id).where(Report.delegation_id == delegations[code].id, Report.ref.in_(refs))
-        found = dict(session.execute(query).all())
-        taken = set(session.scalars(select(Report.supersedes_id).where(Report.supersedes_id.in_(found.values()))))
-        state.update(((code, ref), rid in taken) for ref, rid in found.items())
-    return state
+    found = {
+        key: stored_refs[key][1]
+        for key in {(c.report.delegation, c.report.supersedes or "") for c in wanted}
+        if key in stored_refs
+    }
+    taken = set(session.scalars(select(Report.supersedes_id).where(Report.supersedes_id.in_(found.values()))))
+    return {key: rid in taken for key, rid in found.items()}
 
 
 def _record_by_author(session: Session, good: Sequence[_Candidate], now: datetime) -> None:

@@ -29,10 +29,6 @@ class Database:
     engine: Engine
     sessions: sessionmaker[Session]
 
-    @property
-    def dialect(self) -> str:
-        return self.engine.dialect.name
-
     @contextmanager
     def begin(self) -> Iterator[Session]:
         """One unit of work: commits on success, rolls back on any error."""
