@@ -7,18 +7,36 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from trucewatch.demo.build import ORIGIN, DemoKeys, _with_key
 from trucewatch.demo.facts import demo_facts
 from trucewatch.ledger.kinds import MECHANISM
+from trucewatch.ledger.signing import DelegationKey
 from trucewatch.registry.schemas import ActorIn
-from trucewatch.registry.service import add_actors, add_delegations
+from trucewatch.registry.service import add_actors, add_delegations, start_log
+
+KEYS = DemoKeys.derive(1, [d.code for d in demo_facts().delegations])
+SIGNERS = KEYS.delegations
+"""Every test delegation's signer, by code (deterministic keys: tests need no secrets)."""
+
+
+def signer(code: str) -> DelegationKey:
+    """The test signer of a delegation, or of the mechanism."""
+    return KEYS.mechanism if code == MECHANISM else KEYS.delegations[code]
+
+
+def start(session: Session, at: datetime) -> None:
+    """Entry 0: the test log's genesis, signed by the mechanism's key."""
+    start_log(session, origin=ORIGIN, signer=KEYS.mechanism, public_key=KEYS.mechanism.public_key, at=at)
 
 
 def seed_registry(session: Session, at: datetime, *, actors: bool = True) -> None:
-    """The demo's nine delegations and, unless told otherwise, its actors."""
+    """The genesis entry, the demo's nine delegations with their keys and, unless told otherwise, its actors."""
     facts = demo_facts()
-    add_delegations(session, facts.delegations, author=MECHANISM, at=at)
+    start(session, at)
+    delegations = [_with_key(d, KEYS.delegations[d.code]) for d in facts.delegations]
+    add_delegations(session, delegations, signer=KEYS.mechanism, at=at)
     if actors:
-        add_actors(session, facts.actors, author=MECHANISM, at=at)
+        add_actors(session, facts.actors, signer=KEYS.mechanism, at=at)
 
 
 def actor(key: str = "test-group", **overrides: Any) -> ActorIn:

@@ -7,7 +7,9 @@
      ├── NotFound                   a record named by the caller does not exist
      ├── Conflict                   the write contradicts what is stored (a reused ref, ...)
      ├── StorageError               the database is unreachable, or not a trucewatch database
-     └── ConfigError                a setting is missing or malformed
+     ├── ConfigError                a setting is missing or malformed
+     │    └── KeyFileError          a private key file cannot be read (passphrase, format)
+     └── ProofError                 a Merkle proof, signed note or checkpoint does not verify
 
 Each boundary translates the tree once: the CLI prints the message and exits 1,
 the HTTP API answers with problem details. Nothing below a boundary catches
@@ -70,3 +72,11 @@ class StorageError(TrucewatchError):
 
 class ConfigError(TrucewatchError):
     """A setting is missing or malformed."""
+
+
+class KeyFileError(ConfigError):
+    """A private key file cannot be read: wrong or missing passphrase, not Ed25519, damaged."""
+
+
+class ProofError(TrucewatchError):
+    """A Merkle proof, a signed note or a checkpoint does not verify, or is malformed."""

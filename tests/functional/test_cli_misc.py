@@ -87,8 +87,22 @@ def test_the_installed_command_fails_with_a_message_not_a_traceback(tmp_path: Pa
         ' "violation_type": "shelling"}',
         encoding="utf-8",
     )
+    key = tmp_path / "RU.key"
+    made = subprocess.run([sys.executable, "-m", "trucewatch", "keys", "new", "--delegation", "RU", "--out", str(key)])
+    assert made.returncode == 0
     result = subprocess.run(
-        [sys.executable, "-m", "trucewatch", "report", "add", str(bad), "--db", str(tmp_path / "t.db")],
+        [
+            sys.executable,
+            "-m",
+            "trucewatch",
+            "report",
+            "add",
+            str(bad),
+            "--key",
+            str(key),
+            "--db",
+            str(tmp_path / "t.db"),
+        ],
         capture_output=True,
         text=True,
         check=False,

@@ -92,7 +92,7 @@ def test_malformed_jsonl_line_is_refused_by_line_number(registry: Run, tmp_path:
 def test_csv_import_takes_the_json_field_names(registry: Run, tmp_path: Path) -> None:
     file = tmp_path / "reports.csv"
     file.write_text(f"{CSV_HEADER}\n{CSV_ROW}\n", encoding="utf-8")
-    result = registry("import", "reports", str(file))
+    result = registry("import", "reports", str(file), "--key", str(tmp_path / "TR.key"))
     assert result.exit_code == 0, result.output
     stored = json.loads(registry("report", "list", "--json").stdout)[0]
     assert stored["casualties"] == {"killed_civilian": 4}
@@ -143,8 +143,10 @@ def test_unknown_file_type_is_refused(registry: Run, tmp_path: Path) -> None:
 
 
 def test_report_list_filters_by_date_and_delegation(registry: Run, tmp_path: Path) -> None:
-    file = write_json(tmp_path / "r.json", [report(), report("r-2", delegation="TR", occurred_at="2017-03-10")])
+    file = write_json(tmp_path / "r.json", [report()])
     registry("report", "add", str(file))
+    other = write_json(tmp_path / "tr.json", [report("r-2", delegation="TR", occurred_at="2017-03-10")])
+    assert registry("report", "add", str(other), "--key", str(tmp_path / "TR.key")).exit_code == 0
     assert [r["ref"] for r in json.loads(registry("report", "list", "--json", "--from", "2017-03-01").stdout)] == [
         "r-2"
     ]

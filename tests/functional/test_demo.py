@@ -1,4 +1,5 @@
 import json
+from pathlib import Path
 
 from sqlalchemy.orm import Session
 
@@ -6,11 +7,16 @@ from tests.conftest import NOW
 from tests.factories import seed_registry
 from tests.functional.conftest import Run, stats
 from trucewatch.demo.build import demo_reports
+from trucewatch.ledger.kinds import MECHANISM
 
 
-def test_demo_builds_a_realistic_mechanism_from_real_events(cli: Run) -> None:
-    built = cli("demo", "--no-serve", "--seed", "2017")
+def test_demo_builds_a_realistic_mechanism_from_real_events(cli: Run, tmp_path: Path) -> None:
+    built = cli("demo", "--no-serve", "--seed", "2017", "--keys-dir", str(tmp_path / "keys"))
     assert built.exit_code == 0, built.output
+    assert "cosigned by UN, US, JO" in built.stdout
+    key_files = sorted(p.name for p in (tmp_path / "keys").iterdir())
+    assert key_files[:3] == ["IR.key", "JO.key", "KZ.key"] and "mechanism.key" in key_files
+    assert all(p.stat().st_mode & 0o777 == 0o600 for p in (tmp_path / "keys").iterdir())
     figures = stats(cli)
     assert figures["reports"] + figures["reports_superseded"] >= 5000
     assert figures["reports_superseded"] > 0
@@ -24,9 +30,9 @@ def test_demo_builds_a_realistic_mechanism_from_real_events(cli: Run) -> None:
     assert set(figures["reports_by_type"]) >= {"shelling", "air_strike", "armed_clash", "attack_on_civilians"}
 
 
-def test_demo_refuses_a_database_that_is_not_empty(cli: Run) -> None:
-    cli("delegation", "add", "RU", "--name", "Russia", "--role", "guarantor")
-    again = cli("demo", "--no-serve")
+def test_demo_refuses_a_database_that_is_not_empty(cli: Run, key_files: dict[str, Path], tmp_path: Path) -> None:
+    assert cli("init", "--origin", "test.trucewatch.invalid/log", "--key", str(key_files[MECHANISM])).exit_code == 0
+    again = cli("demo", "--no-serve", "--keys-dir", str(tmp_path / "keys"))
     assert again.exit_code == 1
     assert "not empty" in again.stderr
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Annotated, Any
 
 import orjson
@@ -17,7 +19,8 @@ from typer.core import TyperGroup
 
 from trucewatch import __version__
 from trucewatch.config import Settings
-from trucewatch.errors import InvalidInput, TrucewatchError
+from trucewatch.errors import ConfigError, InvalidInput, KeyFileError, TrucewatchError
+from trucewatch.ledger.signing import DelegationKey, read_key_file
 from trucewatch.store.engine import Database, open_database
 from trucewatch.store.migrate import upgrade
 
@@ -47,6 +50,17 @@ DbOption = Annotated[
     ),
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+KeyOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--key",
+        envvar="TRUCEWATCH_KEY",
+        help="Private key file to sign with, made by `trucewatch keys new` [env: TRUCEWATCH_KEY]. "
+        "An encrypted key's passphrase comes from TRUCEWATCH_KEY_PASSPHRASE or a prompt.",
+        show_default=False,
+    ),
+]
+PASSPHRASE_ENV = "TRUCEWATCH_KEY_PASSPHRASE"  # noqa: S105 - the name of a variable, not a secret
 
 out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
@@ -71,6 +85,37 @@ def unit_of_work(db: str | None) -> Iterator[Session]:
             yield session
     finally:
         database_.dispose()
+
+
+def load_signer(path: Path | None) -> DelegationKey:
+    """The signer held in a key file; signing happens here, on the client's side."""
+    if path is None:
+        raise ConfigError("every write is signed: give --key FILE (or set TRUCEWATCH_KEY)")
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ConfigError(f"cannot read the key file {path}: {exc.strerror}") from exc
+    encrypted = b"ENCRYPTED PRIVATE KEY" in data
+    passphrase = _passphrase(path) if encrypted else None
+    try:
+        delegation, pair = read_key_file(data, passphrase)
+    except KeyFileError as exc:
+        raise KeyFileError(f"{path}: {exc}") from exc
+    return DelegationKey(delegation, pair)
+
+
+def _passphrase(path: Path) -> bytes:
+    given = os.environ.get(PASSPHRASE_ENV)
+    if given is None:
+        if not sys.stdin.isatty():
+            raise KeyFileError(f"{path} is encrypted: set {PASSPHRASE_ENV} or run interactively")
+        given = typer.prompt(f"passphrase of {path}", hide_input=True)
+    return given.encode()
+
+
+def aware(at: datetime) -> datetime:
+    """A time given on the command line: UTC unless it names its offset."""
+    return at if at.tzinfo is not None else at.replace(tzinfo=UTC)
 
 
 def now() -> datetime:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Annotated
+
 import typer
 
 from trucewatch.analytics.stats import database_stats
@@ -10,11 +13,14 @@ from trucewatch.cli.common import (
     JsonOption,
     VersionOption,
     database,
+    load_signer,
+    now,
     out,
     print_json,
     print_table,
     unit_of_work,
 )
+from trucewatch.registry.service import start_log
 from trucewatch.store.migrate import head_revision
 
 
@@ -23,11 +29,32 @@ def register(app: typer.Typer) -> None:
     app.command("stats")(stats)
 
 
-def init(db: DbOption = None, version: VersionOption = False) -> None:
-    """Create the database, or migrate it to the current schema."""
+def init(
+    db: DbOption = None,
+    origin: Annotated[
+        str | None,
+        typer.Option("--origin", help="Start the log: its name in checkpoints, e.g. astana.example.org/ceasefire."),
+    ] = None,
+    key: Annotated[
+        Path | None,
+        typer.Option("--key", help="With --origin: the mechanism's key file (`keys new --delegation mechanism`)."),
+    ] = None,
+    version: VersionOption = False,
+) -> None:
+    """Create the database, or migrate it to the current schema; with --origin and --key, start its log."""
+    if (origin is None) != (key is None):
+        raise typer.BadParameter("--origin and --key go together: they write the log's genesis entry")
     found = database(db)
-    out.print(f"database ready at {found.engine.url.render_as_string(hide_password=True)} (schema {head_revision()})")
-    found.dispose()
+    url = found.engine.url.render_as_string(hide_password=True)
+    try:
+        if origin and key:
+            signer = load_signer(key)
+            with found.begin() as session:
+                start_log(session, origin=origin, signer=signer, public_key=signer.public_key, at=now())
+            out.print(f"log {origin} started; the mechanism's key is {signer.key_id}")
+    finally:
+        found.dispose()
+    out.print(f"database ready at {url} (schema {head_revision()})")
 
 
 def stats(db: DbOption = None, as_json: JsonOption = False, version: VersionOption = False) -> None:

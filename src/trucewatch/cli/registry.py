@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -11,7 +12,10 @@ import typer
 from trucewatch.cli.common import (
     DbOption,
     JsonOption,
+    KeyOption,
     VersionOption,
+    aware,
+    load_signer,
     now,
     out,
     print_json,
@@ -19,7 +23,6 @@ from trucewatch.cli.common import (
     unit_of_work,
 )
 from trucewatch.errors import FieldProblem, InvalidInput
-from trucewatch.ledger.kinds import MECHANISM
 from trucewatch.registry.models import Actor, Delegation
 from trucewatch.registry.schemas import ActorIn, DelegationIn
 from trucewatch.registry.service import (
@@ -32,10 +35,6 @@ from trucewatch.validation import parse
 
 delegations = typer.Typer(no_args_is_help=True, help="The delegations of the mechanism.")
 actors = typer.Typer(no_args_is_help=True, help="The registry of armed actors.")
-AsOption = Annotated[
-    str,
-    typer.Option("--as", help="Code of the delegation making the change, or 'mechanism'."),
-]
 
 
 def register(app: typer.Typer) -> None:
@@ -75,19 +74,29 @@ def delegation_add(
         list[str] | None,
         typer.Option("--member", help="LOGIN[=Display name]; repeatable."),
     ] = None,
-    author: AsOption = MECHANISM,
+    key: KeyOption = None,
+    public_key: Annotated[
+        list[str] | None,
+        typer.Option("--public-key", help="The delegation's Ed25519 public key (base64, from `keys new`); repeatable."),
+    ] = None,
+    valid_from: Annotated[
+        datetime | None, typer.Option("--valid-from", help="When its keys become valid [default: now].")
+    ] = None,
     db: DbOption = None,
     version: VersionOption = False,
 ) -> None:
     """Add a delegation (recorded as a ledger entry)."""
     members = [{"login": m.split("=", 1)[0], "display_name": m.split("=", 1)[-1]} for m in member or []]
+    start = aware(valid_from) if valid_from else now()
+    keys = [{"public_key": k, "valid_from": start.isoformat()} for k in public_key or []]
     item = parse(
         DelegationIn,
-        {"code": code, "name": {"en": name}, "role": role, "members": members},
+        {"code": code, "name": {"en": name}, "role": role, "members": members, "keys": keys},
         f"delegation {code}",
     )
+    signer = load_signer(key)
     with unit_of_work(db) as session:
-        add_delegations(session, [item], author=author, at=now())
+        add_delegations(session, [item], signer=signer, at=now())
     out.print(f"delegation {code} added")
 
 
@@ -138,7 +147,7 @@ def actor_add(
             help="JSON file: one actor or an array, with names, aliases, affiliations, designations, ceasefire.",
         ),
     ] = None,
-    author: AsOption = MECHANISM,
+    key_file: KeyOption = None,
     db: DbOption = None,
     version: VersionOption = False,
 ) -> None:
@@ -159,8 +168,9 @@ def actor_add(
             )
         ]
     )
+    signer = load_signer(key_file)
     with unit_of_work(db) as session:
-        add_actors(session, items, author=author, at=now())
+        add_actors(session, items, signer=signer, at=now())
     out.print(f"{len(items)} actor(s) added")
 
 

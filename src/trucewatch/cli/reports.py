@@ -13,8 +13,10 @@ from rich.progress import Progress
 from trucewatch.cli.common import (
     DbOption,
     JsonOption,
+    KeyOption,
     VersionOption,
     err,
+    load_signer,
     now,
     out,
     print_json,
@@ -59,29 +61,33 @@ def register(app: typer.Typer) -> None:
 @reports.command("add")
 def report_add(
     file: Annotated[Path, typer.Argument(help="JSON file: one report or an array of reports.")],
+    key: KeyOption = None,
     db: DbOption = None,
     skip_invalid: SkipOption = False,
     rejects: RejectsOption = None,
     version: VersionOption = False,
 ) -> None:
     """File reports from a JSON file (all or nothing unless --skip-invalid)."""
-    _import(file, db, skip_invalid, rejects)
+    _import(file, key, db, skip_invalid, rejects)
 
 
 @imports.command("reports")
 def import_reports_command(
     file: Annotated[Path, typer.Argument(help="CSV (header of report field names) or JSONL file.")],
+    key: KeyOption = None,
     db: DbOption = None,
     skip_invalid: SkipOption = False,
     rejects: RejectsOption = None,
     version: VersionOption = False,
 ) -> None:
     """Import reports from CSV or JSONL, streamed (all or nothing unless --skip-invalid)."""
-    _import(file, db, skip_invalid, rejects)
+    _import(file, key, db, skip_invalid, rejects)
 
 
-def _import(file: Path, db: str | None, skip_invalid: bool, rejects: Path | None) -> None:
+def _import(file: Path, key: Path | None, db: str | None, skip_invalid: bool, rejects: Path | None) -> None:
+    """Reports are signed here with the delegation's key, one seal per chunk (docs/ledger.md)."""
     rejects = rejects or file.with_name(file.name + ".rejects.jsonl")
+    signer = load_signer(key)
     with ExitStack() as stack:
         session = stack.enter_context(unit_of_work(db))
         sink = stack.enter_context(rejects.open("wb")) if skip_invalid else None
@@ -90,6 +96,7 @@ def _import(file: Path, db: str | None, skip_invalid: bool, rejects: Path | None
         done = import_reports(
             session,
             read_reports(file),
+            signers={signer.delegation: signer},
             now=now(),
             skip_invalid=skip_invalid,
             rejects=sink,

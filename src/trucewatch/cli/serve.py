@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+from collections.abc import Sequence
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -20,6 +23,7 @@ from trucewatch.cli.common import (
 from trucewatch.config import Settings
 from trucewatch.demo.build import build_demo
 from trucewatch.demo.facts import ucdp_events
+from trucewatch.ledger.signing import DelegationKey, key_file
 
 HostOption = Annotated[
     str | None,
@@ -45,6 +49,9 @@ def demo(
     host: HostOption = None,
     port: PortOption = None,
     seed: Annotated[int, typer.Option("--seed", help="Seed of the demo's reporting noise.")] = 2017,
+    keys_dir: Annotated[
+        Path, typer.Option("--keys-dir", help="Where to write the demo delegations' key files.")
+    ] = Path("trucewatch-demo-keys"),
     version: VersionOption = False,
 ) -> None:
     """Build the demo mechanism (Astana 2017, reports of real UCDP events) into a new database, then serve it."""
@@ -56,8 +63,23 @@ def demo(
         f"{summary.commitments} commitments; {summary.reports:,} reports ({summary.corrections} corrections) "
         f"of {len(ucdp_events()):,} real UCDP events, January-March 2017 (seed {seed})"
     )
+    write_demo_keys(keys_dir, summary.keys.all())
+    out.print(
+        f"every entry is signed: checkpoint of {summary.checkpoint_size:,} entries cosigned by "
+        f"{', '.join(summary.cosigned_by)}; the demo's key files (not secret) are in {keys_dir}/"
+    )
     if not no_serve:
         _serve(settings_for(db), host, port)
+
+
+def write_demo_keys(directory: Path, keys: Sequence[DelegationKey]) -> None:
+    """One key file per delegation (and the mechanism), mode 0600, replacing older demo keys."""
+    directory.mkdir(parents=True, exist_ok=True)
+    for key in keys:
+        path = directory / f"{key.delegation}.key"
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "wb") as sink:
+            sink.write(key_file(key.pair, key.delegation))
 
 
 def serve(

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import random
 from collections import defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -14,16 +16,42 @@ from sqlalchemy.orm import Session
 from trucewatch.demo.accounts import account, correction, reporters_for
 from trucewatch.demo.facts import demo_facts, ucdp_events
 from trucewatch.errors import Conflict
+from trucewatch.ledger.checkpoints import cosign_checkpoint, sign_checkpoint
+from trucewatch.ledger.keyring import WITNESS
 from trucewatch.ledger.kinds import MECHANISM
 from trucewatch.ledger.service import count_entries
+from trucewatch.ledger.signing import DelegationKey, KeyPair
 from trucewatch.mechanism.service import add_commitments, add_meetings
 from trucewatch.registry.models import ActorName
-from trucewatch.registry.service import ActorIndex, add_actors, add_delegations
+from trucewatch.registry.schemas import DelegationIn, KeyIn
+from trucewatch.registry.service import ActorIndex, add_actors, add_delegations, start_log
 from trucewatch.reports.files import Read
 from trucewatch.reports.imports import import_reports
 
 SECRETARIAT = "KZ"
 CORRECTION_RATE = 0.02
+ORIGIN = "demo.trucewatch.invalid/astana-2017"
+"""The demo log's origin (``.invalid``: a name that can never be a real host)."""
+KEYS_VALID_FROM = datetime(2017, 1, 1, tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class DemoKeys:
+    """The demo's keys, derived from the seed: not secret, only reproducible."""
+
+    mechanism: DelegationKey
+    delegations: dict[str, DelegationKey]
+
+    @classmethod
+    def derive(cls, seed: int, codes: Sequence[str]) -> DemoKeys:
+        def key(code: str) -> DelegationKey:
+            digest = hashlib.sha256(f"trucewatch demo key/{seed}/{code}".encode()).digest()
+            return DelegationKey(code, KeyPair.from_seed(digest))
+
+        return cls(key(MECHANISM), {code: key(code) for code in codes})
+
+    def all(self) -> list[DelegationKey]:
+        return [self.mechanism, *self.delegations.values()]
 
 
 @dataclass(frozen=True)
@@ -35,6 +63,9 @@ class DemoSummary:
     events: int
     reports: int
     corrections: int
+    keys: DemoKeys
+    checkpoint_size: int
+    cosigned_by: tuple[str, ...]
 
 
 def build_demo(
@@ -48,13 +79,21 @@ def build_demo(
     if count_entries(session):
         raise Conflict("the database is not empty: the demo is built into a new database")
     facts = demo_facts()
-    add_delegations(session, facts.delegations, author=MECHANISM, at=now)
-    add_actors(session, facts.actors, author=MECHANISM, at=now)
-    add_meetings(session, facts.meetings, author=SECRETARIAT, at=now)
-    add_commitments(session, facts.commitments, author=SECRETARIAT, at=now)
+    keys = DemoKeys.derive(seed, [d.code for d in facts.delegations])
+    start_log(session, origin=ORIGIN, signer=keys.mechanism, public_key=keys.mechanism.public_key, at=now)
+    add_delegations(
+        session, [_with_key(d, keys.delegations[d.code]) for d in facts.delegations], signer=keys.mechanism, at=now
+    )
+    add_actors(session, facts.actors, signer=keys.mechanism, at=now)
+    add_meetings(session, facts.meetings, signer=keys.delegations[SECRETARIAT], at=now)
+    add_commitments(session, facts.commitments, signer=keys.delegations[SECRETARIAT], at=now)
     reports = list(demo_reports(session, seed))
-    import_reports(session, reports, now=now, progress=progress)
+    import_reports(session, reports, signers=keys.delegations, now=now, progress=progress)
     corrections = sum(1 for r in reports if isinstance(r, tuple) and "supersedes" in r[1])
+    checkpoint = sign_checkpoint(session, signer=keys.mechanism, at=now)
+    witnesses = tuple(d.code for d in facts.delegations if d.role == WITNESS)
+    for code in witnesses:
+        cosign_checkpoint(session, witness=keys.delegations[code], at=now)
     return DemoSummary(
         len(facts.delegations),
         len(facts.actors),
@@ -63,7 +102,15 @@ def build_demo(
         len(ucdp_events()),
         len(reports),
         corrections,
+        keys,
+        checkpoint.size,
+        witnesses,
     )
+
+
+def _with_key(delegation: DelegationIn, key: DelegationKey) -> DelegationIn:
+    public = KeyIn(public_key=base64.b64encode(key.public_key).decode(), valid_from=KEYS_VALID_FROM)
+    return delegation.model_copy(update={"keys": [public]})
 
 
 def demo_reports(session: Session, seed: int) -> Iterator[Read]:

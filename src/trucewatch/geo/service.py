@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from trucewatch.errors import FieldProblem, InvalidInput
 from trucewatch.geo.models import Zone, ZoneControl
 from trucewatch.geo.schemas import ZoneIn
+from trucewatch.ledger.entries import Signer
 from trucewatch.ledger.kinds import EntryKind
 from trucewatch.ledger.service import Recorded, applies, record
 from trucewatch.registry.models import Actor
@@ -21,8 +22,8 @@ from trucewatch.registry.service import require_author
 MAP_MAKERS = frozenset({Role.GUARANTOR, Role.SECRETARIAT})
 
 
-def add_zones(session: Session, items: Sequence[ZoneIn], *, author: str, at: datetime) -> None:
-    require_author(session, author, MAP_MAKERS, what="zone")
+def add_zones(session: Session, items: Sequence[ZoneIn], *, signer: Signer, at: datetime) -> None:
+    require_author(session, signer.delegation, MAP_MAKERS, what="zone")
     known = set(session.scalars(select(Actor.key)))
     missing = [
         FieldProblem(f"zone {z.name}", f"controllers.{i}", f"no actor with key {key!r}")
@@ -32,7 +33,7 @@ def add_zones(session: Session, items: Sequence[ZoneIn], *, author: str, at: dat
     ]
     if missing:
         raise InvalidInput(missing)
-    record(session, EntryKind.ZONE, author, [z.model_dump(mode="json") for z in items], at=at)
+    record(session, EntryKind.ZONE, signer, [z.model_dump(mode="json") for z in items], at=at)
 
 
 @applies(EntryKind.ZONE)

@@ -11,6 +11,17 @@ MECHANISM = "mechanism"
 class EntryKind(StrEnum):
     """Every kind of write; each has exactly one applier that turns it into rows."""
 
+    GENESIS = "genesis"
+    """Entry 0: the mechanism's origin (the log's name) and its public key."""
+    KEY = "key"
+    """A delegation's new public key, valid for a period (rotation)."""
+    KEY_REVOCATION = "key_revocation"
+    """A key is revoked: nothing it signs from this entry on is accepted."""
+    SEAL = "seal"
+    """Signs for the batch of entries just before it, by a Merkle root over them."""
+    ERASURE = "erasure"
+    """A restricted payload is erased at its submitter's request; its commitment stays."""
+
     DELEGATION = "delegation"
     """A delegation joins the mechanism, with its members."""
     ACTOR = "actor"
@@ -27,6 +38,10 @@ class EntryKind(StrEnum):
     """A confidence-building measure agreed at a meeting."""
     COMMITMENT_STATUS = "commitment_status"
     """A change in a commitment's status."""
+
+
+KEY_KINDS = frozenset({EntryKind.GENESIS, EntryKind.DELEGATION, EntryKind.KEY, EntryKind.KEY_REVOCATION})
+"""Kinds that change who may sign: their payloads are never sealed, and the keyring reads them."""
 
 
 class Tier(StrEnum):

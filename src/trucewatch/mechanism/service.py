@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from trucewatch.errors import Conflict, FieldProblem, InvalidInput, NotFound
+from trucewatch.ledger.entries import Signer
 from trucewatch.ledger.kinds import EntryKind
 from trucewatch.ledger.service import Recorded, applies, record
 from trucewatch.mechanism.models import Attendance, Commitment, CommitmentParty, CommitmentUpdate, Meeting
@@ -29,8 +30,8 @@ def list_commitments(session: Session) -> Sequence[Commitment]:
     return session.scalars(query).all()
 
 
-def add_meetings(session: Session, items: Sequence[MeetingIn], *, author: str, at: datetime) -> None:
-    require_author(session, author, SECRETARIAT, what="meeting")
+def add_meetings(session: Session, items: Sequence[MeetingIn], *, signer: Signer, at: datetime) -> None:
+    require_author(session, signer.delegation, SECRETARIAT, what="meeting")
     _unique_keys(session, Meeting, [m.key for m in items], "meeting")
     codes = _delegation_ids(session)
     _known_codes(
@@ -41,7 +42,7 @@ def add_meetings(session: Session, items: Sequence[MeetingIn], *, author: str, a
             for i, a in enumerate(m.attendance)
         ],
     )
-    record(session, EntryKind.MEETING, author, [m.model_dump(mode="json") for m in items], at=at)
+    record(session, EntryKind.MEETING, signer, [m.model_dump(mode="json") for m in items], at=at)
 
 
 @applies(EntryKind.MEETING)
@@ -68,8 +69,8 @@ def _apply_meetings(session: Session, entries: Sequence[Recorded]) -> None:
     session.flush()
 
 
-def add_commitments(session: Session, items: Sequence[CommitmentIn], *, author: str, at: datetime) -> None:
-    require_author(session, author, SECRETARIAT, what="commitment")
+def add_commitments(session: Session, items: Sequence[CommitmentIn], *, signer: Signer, at: datetime) -> None:
+    require_author(session, signer.delegation, SECRETARIAT, what="commitment")
     _unique_keys(session, Commitment, [c.key for c in items], "commitment")
     _known_codes(
         _delegation_ids(session),
@@ -83,7 +84,7 @@ def add_commitments(session: Session, items: Sequence[CommitmentIn], *, author: 
     ]
     if missing:
         raise InvalidInput(missing)
-    record(session, EntryKind.COMMITMENT, author, [c.model_dump(mode="json") for c in items], at=at)
+    record(session, EntryKind.COMMITMENT, signer, [c.model_dump(mode="json") for c in items], at=at)
 
 
 @applies(EntryKind.COMMITMENT)
@@ -107,11 +108,11 @@ def _apply_commitments(session: Session, entries: Sequence[Recorded]) -> None:
     session.flush()
 
 
-def update_commitment(session: Session, item: CommitmentStatusIn, *, author: str, at: datetime) -> None:
-    require_author(session, author, SECRETARIAT, what=f"commitment {item.commitment}")
+def update_commitment(session: Session, item: CommitmentStatusIn, *, signer: Signer, at: datetime) -> None:
+    require_author(session, signer.delegation, SECRETARIAT, what=f"commitment {item.commitment}")
     if session.scalar(select(Commitment.id).where(Commitment.key == item.commitment)) is None:
         raise NotFound(f"no commitment with key {item.commitment!r}")
-    record(session, EntryKind.COMMITMENT_STATUS, author, [item.model_dump(mode="json")], at=at)
+    record(session, EntryKind.COMMITMENT_STATUS, signer, [item.model_dump(mode="json")], at=at)
 
 
 @applies(EntryKind.COMMITMENT_STATUS)

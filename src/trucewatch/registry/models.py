@@ -50,19 +50,25 @@ class Member(Base):
 
 
 class SigningKey(Base):
-    """An Ed25519 public key a delegation signs entries with, valid for a period."""
+    """An Ed25519 public key a delegation (or, with no delegation, the mechanism) signs entries with."""
 
     __tablename__ = "signing_keys"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    delegation_id: Mapped[int] = mapped_column(ForeignKey("delegations.id"), index=True)
+    delegation_id: Mapped[int | None] = mapped_column(ForeignKey("delegations.id"), index=True, nullable=True)
+    """The delegation holding the key; empty for the mechanism's own key (checkpoints, genesis)."""
     key_id: Mapped[str] = mapped_column(String(64), unique=True)
     public_key: Mapped[str] = mapped_column(String(128))
     """Raw public key, base64."""
     valid_from: Mapped[datetime] = mapped_column(UTCDateTime())
     valid_to: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    """Time of the revocation entry, from which nothing the key signs is accepted."""
+    revoked_by_entry: Mapped[int | None] = mapped_column(ForeignKey("entries.idx"), nullable=True)
+    entry_idx: Mapped[int] = mapped_column(ForeignKey("entries.idx"))
+    """The entry that registered the key."""
 
-    delegation: Mapped[Delegation] = relationship(back_populates="keys")
+    delegation: Mapped[Delegation | None] = relationship(back_populates="keys")
 
 
 class Actor(Base):

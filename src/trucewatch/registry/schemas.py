@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 from datetime import date
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import Field, StringConstraints, model_validator
+from pydantic import AwareDatetime, Field, StringConstraints, field_validator, model_validator
 
 from trucewatch.validation import Strict
 
@@ -84,11 +86,44 @@ class MemberIn(Strict):
     function: Annotated[str, StringConstraints(min_length=1, max_length=64)] = "member"
 
 
+class KeyIn(Strict):
+    """A public key registered for a delegation, valid from a time and, optionally, until one."""
+
+    public_key: str
+    """Raw Ed25519 public key, base64 (as ``trucewatch keys new`` prints it)."""
+    valid_from: AwareDatetime
+    valid_to: AwareDatetime | None = None
+
+    @field_validator("public_key")
+    @classmethod
+    def _ed25519(cls, value: str) -> str:
+        try:
+            raw = base64.b64decode(value, validate=True)
+        except binascii.Error:
+            raw = b""
+        if len(raw) != 32:
+            raise ValueError("not the base64 of a 32-byte Ed25519 public key")
+        return value
+
+    @model_validator(mode="after")
+    def _ordered(self) -> KeyIn:
+        if self.valid_to is not None and self.valid_to <= self.valid_from:
+            raise ValueError(f"valid_to: ({self.valid_to}) is not after valid_from ({self.valid_from})")
+        return self
+
+
+class KeyRevocationIn(Strict):
+    key: Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{16}$")]
+    """Id of the key revoked (16 hex digits)."""
+    reason: Annotated[str, StringConstraints(min_length=1, max_length=500)]
+
+
 class DelegationIn(Strict):
     code: Code
     name: LanguageNames = Field(min_length=1)
     role: Role
     members: list[MemberIn] = []
+    keys: list[KeyIn] = []
 
     @model_validator(mode="after")
     def _english_name(self) -> DelegationIn:

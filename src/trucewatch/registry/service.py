@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import base64
 from collections import defaultdict
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from trucewatch.errors import Conflict, FieldProblem, InvalidInput, NotFound
+from trucewatch.ledger.entries import Signer
 from trucewatch.ledger.kinds import MECHANISM, EntryKind
 from trucewatch.ledger.service import Recorded, applies, record
+from trucewatch.ledger.signing import key_id
 from trucewatch.registry.models import (
     Actor,
     ActorName,
@@ -22,9 +25,10 @@ from trucewatch.registry.models import (
     Delegation,
     Designation,
     Member,
+    SigningKey,
 )
 from trucewatch.registry.names import normalize_name
-from trucewatch.registry.schemas import ActorIn, DelegationIn, DesignationIn, Role
+from trucewatch.registry.schemas import ActorIn, DelegationIn, DesignationIn, KeyIn, KeyRevocationIn, Role
 
 ADMIN_ROLES = frozenset({Role.SECRETARIAT})
 REGISTRY_ROLES = frozenset({Role.SECRETARIAT, Role.GUARANTOR})
@@ -54,14 +58,15 @@ def list_delegations(session: Session) -> Sequence[Delegation]:
     return session.scalars(query).all()
 
 
-def add_delegations(session: Session, items: Sequence[DelegationIn], *, author: str, at: datetime) -> None:
-    require_author(session, author, ADMIN_ROLES, what="delegation")
+def add_delegations(session: Session, items: Sequence[DelegationIn], *, signer: Signer, at: datetime) -> None:
+    require_author(session, signer.delegation, ADMIN_ROLES, what="delegation")
     codes = [d.code for d in items]
     taken = set(session.scalars(select(Delegation.code).where(Delegation.code.in_(codes))))
     dupes = taken | {c for c in codes if codes.count(c) > 1}
     if dupes:
         raise Conflict(f"delegation code already in use: {', '.join(sorted(dupes))}")
-    record(session, EntryKind.DELEGATION, author, [_dump(d) for d in items], at=at)
+    _check_new_keys(session, [k for d in items for k in d.keys], what="delegation")
+    record(session, EntryKind.DELEGATION, signer, [_dump(d) for d in items], at=at)
 
 
 @applies(EntryKind.DELEGATION)
@@ -74,8 +79,101 @@ def _apply_delegations(session: Session, entries: Sequence[Recorded]) -> None:
         delegation.members = [
             Member(login=m.login, display_name=m.display_name, function=m.function) for m in data.members
         ]
+        delegation.keys = [_key(k, entry.idx) for k in data.keys]
         session.add(delegation)
     session.flush()
+
+
+def start_log(session: Session, *, origin: str, signer: Signer, public_key: bytes, at: datetime) -> None:
+    """Write entry 0: the log's origin (its name in checkpoints) and the mechanism's public key."""
+    if session.scalar(select(SigningKey.id).limit(1)) is not None or session.scalar(select(Delegation.id).limit(1)):
+        raise Conflict("this log is already started: it has a genesis entry")
+    if signer.delegation != MECHANISM or signer.key_id != key_id(public_key):
+        raise InvalidInput([FieldProblem("genesis", "key", "the genesis entry is signed by the mechanism's own key")])
+    payload = {"origin": origin, "public_key": base64.b64encode(public_key).decode(), "valid_from": _iso(at)}
+    record(session, EntryKind.GENESIS, signer, [payload], at=at)
+
+
+def add_key(session: Session, delegation: str, item: KeyIn, *, signer: Signer, at: datetime) -> None:
+    """Register a new key of ``delegation`` (rotation); signed by it, the secretariat or the mechanism."""
+    if delegation != MECHANISM:
+        get_delegation(session, delegation)
+    if signer.delegation not in (delegation, MECHANISM):
+        require_author(session, signer.delegation, ADMIN_ROLES, what=f"key of {delegation}")
+    _check_new_keys(session, [item], what=f"key of {delegation}")
+    record(session, EntryKind.KEY, signer, [{"delegation": delegation, **_dump(item)}], at=at)
+
+
+def revoke_key(session: Session, item: KeyRevocationIn, *, signer: Signer, at: datetime) -> None:
+    """Revoke a key: nothing it signs from this entry on is accepted."""
+    key = session.scalar(select(SigningKey).where(SigningKey.key_id == item.key))
+    if key is None:
+        raise NotFound(f"no key with id {item.key!r}")
+    if key.revoked_at is not None:
+        raise Conflict(f"key {item.key} is already revoked (entry {key.revoked_by_entry})")
+    owner = key.delegation.code if key.delegation else MECHANISM
+    if signer.delegation not in (owner, MECHANISM):
+        require_author(session, signer.delegation, ADMIN_ROLES, what=f"revocation of key {item.key}")
+    record(session, EntryKind.KEY_REVOCATION, signer, [_dump(item)], at=at)
+
+
+def list_keys(session: Session) -> Sequence[SigningKey]:
+    return session.scalars(
+        select(SigningKey).options(selectinload(SigningKey.delegation)).order_by(SigningKey.id)
+    ).all()
+
+
+def _check_new_keys(session: Session, keys: Sequence[KeyIn], *, what: str) -> None:
+    ids = [key_id(base64.b64decode(k.public_key)) for k in keys]
+    taken = set(session.scalars(select(SigningKey.key_id).where(SigningKey.key_id.in_(ids))))
+    dupes = sorted(taken | {i for i in ids if ids.count(i) > 1})
+    if dupes:
+        raise Conflict(f"{what}: key already registered: {', '.join(dupes)}")
+
+
+def _key(k: KeyIn, entry_idx: int) -> SigningKey:
+    return SigningKey(
+        key_id=key_id(base64.b64decode(k.public_key)),
+        public_key=k.public_key,
+        valid_from=k.valid_from,
+        valid_to=k.valid_to,
+        entry_idx=entry_idx,
+    )
+
+
+@applies(EntryKind.GENESIS)
+def _apply_genesis(session: Session, entries: Sequence[Recorded]) -> None:
+    for entry in entries:
+        item = KeyIn.model_validate(
+            {"public_key": entry.payload["public_key"], "valid_from": entry.payload["valid_from"]}
+        )
+        session.add(_key(item, entry.idx))
+    session.flush()
+
+
+@applies(EntryKind.KEY)
+def _apply_keys(session: Session, entries: Sequence[Recorded]) -> None:
+    for entry in entries:
+        payload = dict(entry.payload)
+        code = payload.pop("delegation")
+        key = _key(KeyIn.model_validate(payload), entry.idx)
+        if code != MECHANISM:
+            key.delegation = get_delegation(session, code)
+        session.add(key)
+    session.flush()
+
+
+@applies(EntryKind.KEY_REVOCATION)
+def _apply_revocations(session: Session, entries: Sequence[Recorded]) -> None:
+    for entry in entries:
+        item = KeyRevocationIn.model_validate(entry.payload)
+        key = session.scalars(select(SigningKey).where(SigningKey.key_id == item.key)).one()
+        key.revoked_at, key.revoked_by_entry = entry.recorded_at, entry.idx
+    session.flush()
+
+
+def _iso(at: datetime) -> str:
+    return at.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
 def list_actors(session: Session) -> Sequence[Actor]:
@@ -92,8 +190,8 @@ def list_actors(session: Session) -> Sequence[Actor]:
     return session.scalars(query).all()
 
 
-def add_actors(session: Session, items: Sequence[ActorIn], *, author: str, at: datetime) -> None:
-    require_author(session, author, REGISTRY_ROLES, what="actor")
+def add_actors(session: Session, items: Sequence[ActorIn], *, signer: Signer, at: datetime) -> None:
+    require_author(session, signer.delegation, REGISTRY_ROLES, what="actor")
     keys = [a.key for a in items]
     taken = set(session.scalars(select(Actor.key).where(Actor.key.in_(keys))))
     dupes = taken | {k for k in keys if keys.count(k) > 1}
@@ -108,7 +206,7 @@ def add_actors(session: Session, items: Sequence[ActorIn], *, author: str, at: d
     ]
     if missing:
         raise InvalidInput(missing)
-    record(session, EntryKind.ACTOR, author, [_dump(a) for a in items], at=at)
+    record(session, EntryKind.ACTOR, signer, [_dump(a) for a in items], at=at)
 
 
 @applies(EntryKind.ACTOR)
@@ -149,10 +247,10 @@ def _apply_actors(session: Session, entries: Sequence[Recorded]) -> None:
     session.flush()
 
 
-def add_designation(session: Session, actor_key: str, item: DesignationIn, *, author: str, at: datetime) -> None:
-    require_author(session, author, REGISTRY_ROLES, what=f"designation of {actor_key}")
+def add_designation(session: Session, actor_key: str, item: DesignationIn, *, signer: Signer, at: datetime) -> None:
+    require_author(session, signer.delegation, REGISTRY_ROLES, what=f"designation of {actor_key}")
     _actor_by_key(session, actor_key)
-    record(session, EntryKind.DESIGNATION, author, [{"actor": actor_key, **_dump(item)}], at=at)
+    record(session, EntryKind.DESIGNATION, signer, [{"actor": actor_key, **_dump(item)}], at=at)
 
 
 @applies(EntryKind.DESIGNATION)

@@ -6,7 +6,7 @@ through :func:`import_reports`; memory stays flat whatever the file's size.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import datetime
 from itertools import islice
 from typing import IO
@@ -15,6 +15,7 @@ import orjson
 from sqlalchemy.orm import Session
 
 from trucewatch.errors import FieldProblem, InvalidInput
+from trucewatch.ledger.entries import Signer
 from trucewatch.reports.files import Read, Unreadable
 from trucewatch.reports.service import Rejected, Submitted, submit_reports
 
@@ -26,6 +27,7 @@ def import_reports(
     session: Session,
     records: Iterable[Read],
     *,
+    signers: Mapping[str, Signer],
     now: datetime,
     skip_invalid: bool = False,
     rejects: IO[bytes] | None = None,
@@ -43,7 +45,7 @@ def import_reports(
     for batch in _chunks(iter(records), chunk):
         readable = [r for r in batch if not isinstance(r, Unreadable)]
         unreadable = [r for r in batch if isinstance(r, Unreadable)]
-        part = submit_reports(session, readable, now=now, skip_invalid=True)
+        part = submit_reports(session, readable, signers=signers, now=now, skip_invalid=True)
         part.rejected.extend(Rejected(u.record, {"text": u.text}, (u.problem,)) for u in unreadable)
         _merge(total, part)
         if skip_invalid and rejects is not None:

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session, aliased
 from trucewatch.errors import FieldProblem, InvalidInput
 from trucewatch.geo.admin import syria_admin_areas
 from trucewatch.ledger.canonical import canonical_json, sha256_hex
+from trucewatch.ledger.entries import Signer
 from trucewatch.ledger.kinds import EntryKind
 from trucewatch.ledger.service import Recorded, applies, record
 from trucewatch.registry.models import Delegation
@@ -61,6 +62,7 @@ def submit_reports(
     session: Session,
     incoming: Sequence[Incoming],
     *,
+    signers: Mapping[str, Signer],
     now: datetime,
     skip_invalid: bool = False,
 ) -> Submitted:
@@ -68,12 +70,14 @@ def submit_reports(
 
     Every problem of every report is collected before anything is written; with
     ``skip_invalid`` the valid reports are stored and the others returned as rejected.
+    ``signers`` holds the keys at hand by delegation: each report is signed by its
+    delegation's key, so a delegation files only its own reports.
     """
     outcome = Submitted()
     candidates = _parse_all(incoming, now, outcome)
     delegations = {d.code: d for d in session.scalars(select(Delegation))}
     for c in candidates:
-        _check_delegation(c, delegations)
+        _check_delegation(c, delegations, signers)
     stored = _stored_refs(session, candidates, delegations)
     fresh = _drop_known(candidates, stored, outcome)
     _check_supersedes(session, fresh, stored)
@@ -81,7 +85,7 @@ def submit_reports(
     outcome.rejected.extend(Rejected(c.record, c.data, tuple(c.problems)) for c in fresh if c.problems)
     if outcome.rejected and not skip_invalid:
         raise InvalidInput([p for r in outcome.rejected for p in r.problems])
-    _record_by_author(session, good, now)
+    _record_by_author(session, good, signers, now)
     outcome.stored += len(good)
     _count_unresolved(session, good, outcome)
     return outcome
@@ -103,10 +107,14 @@ def _parse_all(incoming: Sequence[Incoming], now: datetime, outcome: Submitted) 
     return parsed
 
 
-def _check_delegation(c: _Candidate, delegations: Mapping[str, Delegation]) -> None:
+def _check_delegation(c: _Candidate, delegations: Mapping[str, Delegation], signers: Mapping[str, Signer]) -> None:
     found = delegations.get(c.report.delegation)
     if found is None:
         c.problems.append(FieldProblem(c.record, "delegation", f"no delegation with code {c.report.delegation!r}"))
+    elif c.report.delegation not in signers:
+        keys = ", ".join(sorted(signers)) or "none"
+        problem = f"needs {c.report.delegation}'s signature, but the key(s) at hand are {keys}'s"
+        c.problems.append(FieldProblem(c.record, "delegation", problem))
     elif Role(found.role) not in REPORTING_ROLES:
         c.problems.append(
             FieldProblem(c.record, "delegation", f"delegation {found.code} is an {found.role} and may not file reports")
@@ -215,12 +223,14 @@ def _supersession_state(
     return {key: rid in taken for key, rid in found.items()}
 
 
-def _record_by_author(session: Session, good: Sequence[_Candidate], now: datetime) -> None:
-    """One entry per report, in input order, each authored by the report's delegation."""
+def _record_by_author(
+    session: Session, good: Sequence[_Candidate], signers: Mapping[str, Signer], now: datetime
+) -> None:
+    """One entry per report, in input order, each signed by the report's delegation."""
     record(
         session,
         EntryKind.REPORT,
-        [c.report.delegation for c in good],
+        [signers[c.report.delegation] for c in good],
         [c.payload for c in good],
         at=now,
         encoded=[c.encoded for c in good],

@@ -3,7 +3,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tests.conftest import NOW
-from tests.factories import actor, seed_registry
+from tests.factories import actor, seed_registry, signer
 from trucewatch.errors import InvalidInput
 from trucewatch.geo.models import Zone
 from trucewatch.geo.schemas import ZoneIn
@@ -17,11 +17,11 @@ SQUARE = {"type": "Polygon", "coordinates": [[[36.0, 35.0], [36.5, 35.0], [36.5,
 
 def test_a_zone_is_stored_with_its_controllers(session: Session) -> None:
     seed_registry(session, NOW, actors=False)
-    add_actors(session, [actor()], author=MECHANISM, at=NOW)
+    add_actors(session, [actor()], signer=signer(MECHANISM), at=NOW)
     zone = ZoneIn.model_validate(
         {"name": "Pocket", "geometry": SQUARE, "controllers": ["test-group"], "valid_from": "2017-01-01"}
     )
-    add_zones(session, [zone], author="RU", at=NOW)
+    add_zones(session, [zone], signer=signer("RU"), at=NOW)
     stored = session.scalars(select(Zone)).one()
     assert len(stored.controllers) == 1
     assert stored.valid_to is None
@@ -33,7 +33,7 @@ def test_a_zone_names_known_actors(session: Session) -> None:
         {"name": "Pocket", "geometry": SQUARE, "controllers": ["nobody"], "valid_from": "2017-01-01"}
     )
     with pytest.raises(InvalidInput, match="no actor with key 'nobody'"):
-        add_zones(session, [zone], author="RU", at=NOW)
+        add_zones(session, [zone], signer=signer("RU"), at=NOW)
 
 
 @pytest.mark.parametrize(

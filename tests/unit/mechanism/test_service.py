@@ -2,7 +2,7 @@ import pytest
 from sqlalchemy.orm import Session
 
 from tests.conftest import NOW
-from tests.factories import seed_registry
+from tests.factories import seed_registry, signer
 from trucewatch.errors import Conflict, InvalidInput, NotFound
 from trucewatch.mechanism.schemas import CommitmentIn, CommitmentStatusIn, MeetingIn
 from trucewatch.mechanism.service import (
@@ -26,29 +26,29 @@ MEETING = {
 
 def test_meetings_record_attendance_with_capacity(session: Session) -> None:
     seed_registry(session, NOW, actors=False)
-    add_meetings(session, [MeetingIn.model_validate(MEETING)], author="KZ", at=NOW)
+    add_meetings(session, [MeetingIn.model_validate(MEETING)], signer=signer("KZ"), at=NOW)
     meeting = list_meetings(session)[0]
     assert [a.capacity for a in meeting.attendance] == ["guarantor"]
     with pytest.raises(Conflict):
-        add_meetings(session, [MeetingIn.model_validate(MEETING)], author="KZ", at=NOW)
+        add_meetings(session, [MeetingIn.model_validate(MEETING)], signer=signer("KZ"), at=NOW)
 
 
 def test_a_meeting_names_known_delegations(session: Session) -> None:
     seed_registry(session, NOW, actors=False)
     bad = MeetingIn.model_validate(MEETING | {"attendance": [{"delegation": "XX", "capacity": "observer"}]})
     with pytest.raises(InvalidInput, match="XX"):
-        add_meetings(session, [bad], author="KZ", at=NOW)
+        add_meetings(session, [bad], signer=signer("KZ"), at=NOW)
 
 
 def test_only_the_secretariat_records_meetings(session: Session) -> None:
     seed_registry(session, NOW, actors=False)
     with pytest.raises(InvalidInput, match="may not do this"):
-        add_meetings(session, [MeetingIn.model_validate(MEETING)], author="SY-GOV", at=NOW)
+        add_meetings(session, [MeetingIn.model_validate(MEETING)], signer=signer("SY-GOV"), at=NOW)
 
 
 def test_a_commitment_follows_its_status_updates(session: Session) -> None:
     seed_registry(session, NOW, actors=False)
-    add_meetings(session, [MeetingIn.model_validate(MEETING)], author="KZ", at=NOW)
+    add_meetings(session, [MeetingIn.model_validate(MEETING)], signer=signer("KZ"), at=NOW)
     item = CommitmentIn.model_validate(
         {
             "key": "swap-1",
@@ -58,14 +58,14 @@ def test_a_commitment_follows_its_status_updates(session: Session) -> None:
             "agreed_at": "tech-1",
         }
     )
-    add_commitments(session, [item], author="KZ", at=NOW)
+    add_commitments(session, [item], signer=signer("KZ"), at=NOW)
     update = CommitmentStatusIn.model_validate({"commitment": "swap-1", "status": "fulfilled", "on": "2017-03-01"})
-    update_commitment(session, update, author="KZ", at=NOW)
+    update_commitment(session, update, signer=signer("KZ"), at=NOW)
     found = list_commitments(session)[0]
     assert found.status == "fulfilled"
     assert [u.status for u in found.updates] == ["fulfilled"]
     with pytest.raises(NotFound):
-        update_commitment(session, update.model_copy(update={"commitment": "none"}), author="KZ", at=NOW)
+        update_commitment(session, update.model_copy(update={"commitment": "none"}), signer=signer("KZ"), at=NOW)
 
 
 def test_a_commitment_names_a_known_meeting(session: Session) -> None:
@@ -74,4 +74,4 @@ def test_a_commitment_names_a_known_meeting(session: Session) -> None:
         {"key": "c", "kind": "other", "title": "t", "parties": ["RU"], "agreed_at": "nowhere"}
     )
     with pytest.raises(InvalidInput, match="no meeting"):
-        add_commitments(session, [item], author="KZ", at=NOW)
+        add_commitments(session, [item], signer=signer("KZ"), at=NOW)

@@ -3,7 +3,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from tests.conftest import NOW
-from tests.factories import report, seed_registry
+from tests.factories import SIGNERS, report, seed_registry
 from trucewatch.errors import InvalidInput
 from trucewatch.ledger.models import Entry
 from trucewatch.reports.models import Report
@@ -17,7 +17,9 @@ def registry(session: Session) -> Session:
 
 
 def submit(session: Session, *reports: dict[str, object], skip_invalid: bool = False):  # type: ignore[no-untyped-def]
-    return submit_reports(session, [(f"test {r['ref']}", r) for r in reports], now=NOW, skip_invalid=skip_invalid)
+    return submit_reports(
+        session, [(f"test {r['ref']}", r) for r in reports], signers=SIGNERS, now=NOW, skip_invalid=skip_invalid
+    )
 
 
 def stored(session: Session) -> int:

@@ -1,0 +1,214 @@
+"""The rules every entry must pass, in log order (pure).
+
+One :class:`Checker` serves the store (each append is checked before it is
+written) and the offline verifier (an export is checked from entry 0): the
+index follows on, ``prev`` is the previous entry's hash, time never goes back,
+the key belongs to the author and is valid at the entry's time, the signature
+verifies, and a sealed batch is closed by a seal entry whose Merkle root covers
+exactly its members. Signatures are checked last and in parallel: libsodium
+releases the GIL, so threads use every core.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from trucewatch.errors import TrucewatchError
+from trucewatch.ledger.entries import ZERO_HASH, EntryError, Envelope, ParsedLine, parse_line, signed_message
+from trucewatch.ledger.keyring import Keyring, KeyringError
+from trucewatch.ledger.kinds import KEY_KINDS, EntryKind
+from trucewatch.ledger.merkle import Frontier, NodeKey, leaf_hash, root_of
+from trucewatch.ledger.signing import verify
+
+PARALLEL_FROM = 64
+"""Below this many signatures, verifying them in threads costs more than it saves."""
+
+
+class LogError(TrucewatchError):
+    """The first entry that breaks a rule: its index, the field at fault, and what is wrong."""
+
+    def __init__(self, index: int, field: str, reason: str) -> None:
+        self.index = index
+        self.field = field
+        self.reason = reason
+        super().__init__(f"entry {index}: {field}: {reason}" if field else f"entry {index}: {reason}")
+
+
+@dataclass(frozen=True, slots=True)
+class Checked:
+    """An entry that passed: its parts, its hash and the tree nodes it completes."""
+
+    parsed: ParsedLine
+    hash: bytes
+    nodes: list[tuple[NodeKey, bytes]]
+
+    @property
+    def envelope(self) -> Envelope:
+        return self.parsed.envelope
+
+
+@dataclass(frozen=True, slots=True)
+class _Task:
+    index: int
+    public_key: bytes
+    message: bytes
+    signature: bytes
+
+
+@dataclass
+class _Batch:
+    first: int
+    author: str
+    key: str
+    seal: int
+    hashes: list[bytes] = field(default_factory=list)
+
+
+@dataclass
+class Checker:
+    """State of the log after its last checked entry."""
+
+    keyring: Keyring
+    size: int = 0
+    last_hash: bytes = ZERO_HASH
+    last_time: datetime | None = None
+    frontier: Frontier = field(default_factory=Frontier)
+    _batch: _Batch | None = None
+
+    def check(self, lines: Iterable[bytes], *, pool: ThreadPoolExecutor | None = None) -> list[Checked]:
+        """Check lines that follow on from the state; all or nothing (the state moves only on success)."""
+        saved = (self.size, self.last_hash, self.last_time, self.frontier.size, self.frontier.hashes, self._batch)
+        ring = self.keyring.copy()
+        try:
+            done, tasks = self._check_all(lines)
+            if self._batch is not None:
+                raise LogError(self.size, "seal", f"the batch from entry {self._batch.first} is not sealed")
+            failed = first_bad_signature(tasks, pool)
+            if failed is not None:
+                raise LogError(failed, "sig", self._bad_signature(done, failed))
+        except BaseException:
+            self.size, self.last_hash, self.last_time, fsize, fhashes, self._batch = saved
+            self.frontier, self.keyring = Frontier(fsize, fhashes), ring
+            raise
+        return done
+
+    def _check_all(self, lines: Iterable[bytes]) -> tuple[list[Checked], list[_Task]]:
+        done: list[Checked] = []
+        tasks: list[_Task] = []
+        for line in lines:
+            checked, task = self.check_one(line)
+            done.append(checked)
+            if task is not None:
+                tasks.append(task)
+        return done, tasks
+
+    def check_one(self, line: bytes) -> tuple[Checked, _Task | None]:
+        """Check one line's structure and chain; returns its signature check for later."""
+        index = self.size
+        try:
+            parsed = parse_line(line)
+        except EntryError as exc:
+            raise LogError(index, "", str(exc)) from exc
+        env = parsed.envelope
+        self._chain(index, env)
+        task = self._authority(index, parsed)
+        digest = leaf_hash(line)
+        self._batched(index, env, parsed.signature, digest)
+        if env.kind in KEY_KINDS and env.kind != EntryKind.GENESIS:
+            self._keys(index, env)
+        nodes = self.frontier.append(digest)
+        self.size, self.last_hash, self.last_time = index + 1, digest, env.time
+        return Checked(parsed, digest, nodes), task
+
+    def _chain(self, index: int, env: Envelope) -> None:
+        if env.index != index:
+            raise LogError(index, "index", f"says {env.index}: entries are missing, repeated or out of order")
+        if env.prev != self.last_hash:
+            raise LogError(index, "prev", "is not the hash of the previous entry: the chain is broken")
+        if self.last_time is not None and env.time < self.last_time:
+            raise LogError(index, "time", f"goes back before the previous entry's {self.last_time.isoformat()}")
+        if env.kind in KEY_KINDS and env.payload is None:
+            raise LogError(index, "commitment", f"a {env.kind} entry must show its payload")
+
+    def _authority(self, index: int, parsed: ParsedLine) -> _Task | None:
+        env = parsed.envelope
+        if env.kind == EntryKind.GENESIS:
+            self._keys(index, env)
+        try:
+            state = self.keyring.signer(env.key, env.author, env.time)
+        except KeyringError as exc:
+            raise LogError(index, "key", str(exc)) from exc
+        if parsed.signature is None:
+            return None
+        return _Task(index, state.public_key, signed_message(parsed.envelope_bytes), parsed.signature)
+
+    def _keys(self, index: int, env: Envelope) -> None:
+        try:
+            self.keyring.apply(index, env.kind, env.author, env.payload, env.time)
+        except KeyringError as exc:
+            raise LogError(index, "payload", str(exc)) from exc
+
+    def _batched(self, index: int, env: Envelope, signature: bytes | None, digest: bytes) -> None:
+        batch = self._batch
+        if signature is None:
+            if env.seal is None or env.seal <= index:
+                raise LogError(index, "sig", "missing, and the entry names no later seal that signs for it")
+            if batch is None:
+                batch = self._batch = _Batch(index, env.author, env.key, env.seal)
+            if (env.author, env.key, env.seal) != (batch.author, batch.key, batch.seal):
+                raise LogError(index, "seal", f"does not belong to the batch opened at entry {batch.first}")
+            batch.hashes.append(digest)
+            return
+        if env.seal is not None:
+            raise LogError(index, "seal", "a signed entry is not a batch member")
+        if batch is not None:
+            self._close(index, env, batch)
+
+    def _close(self, index: int, env: Envelope, batch: _Batch) -> None:
+        if index != batch.seal or env.kind != EntryKind.SEAL:
+            raise LogError(
+                index, "seal", f"the batch opened at entry {batch.first} is to be sealed by entry {batch.seal}"
+            )
+        if (env.author, env.key) != (batch.author, batch.key):
+            raise LogError(index, "key", f"the seal is not signed by the key of the batch opened at {batch.first}")
+        payload = env.payload or {}
+        expected = {"first": batch.first, "size": len(batch.hashes), "root": root_of(batch.hashes).hex()}
+        if dict(payload) != expected:
+            raise LogError(index, "payload", f"the seal does not match its batch (expected {expected})")
+        self._batch = None
+
+    def _bad_signature(self, done: Sequence[Checked], index: int) -> str:
+        env = done[index - done[0].envelope.index].envelope
+        return f"does not verify against key {env.key} of {env.author}"
+
+
+def first_bad_signature(tasks: Sequence[Any], pool: ThreadPoolExecutor | None) -> int | None:
+    """The lowest index whose signature fails, verifying in ``pool``'s threads when it pays."""
+    if pool is None or len(tasks) < PARALLEL_FROM:
+        return _first_bad(tasks)
+    step = max(PARALLEL_FROM, len(tasks) // (4 * workers()))
+    futures: list[Future[int | None]] = [
+        pool.submit(_first_bad, tasks[i : i + step]) for i in range(0, len(tasks), step)
+    ]
+    bad = [f.result() for f in futures]
+    return min((b for b in bad if b is not None), default=None)
+
+
+def _first_bad(tasks: Sequence[_Task]) -> int | None:
+    for t in tasks:
+        if not verify(t.public_key, t.message, t.signature):
+            return t.index
+    return None
+
+
+def workers() -> int:
+    return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1))
+
+
+def signature_pool() -> ThreadPoolExecutor:
+    return ThreadPoolExecutor(max_workers=workers(), thread_name_prefix="verify")

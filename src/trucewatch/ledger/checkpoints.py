@@ -1,0 +1,194 @@
+"""Checkpoints, witnesses and proofs, served from the database.
+
+The mechanism signs a checkpoint (origin, tree size, root hash) as a C2SP
+signed note with its own key; observer delegations check it against the log
+and cosign it (C2SP tlog-cosignature) only if it is consistent with the last
+checkpoint they cosigned. The published checkpoint is the note with every
+signature line. Inclusion and consistency proofs are read from the stored
+tree nodes in one query each.
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from trucewatch.errors import Conflict, FieldProblem, InvalidInput, NotFound, ProofError
+from trucewatch.ledger import merkle, notes
+from trucewatch.ledger.entries import parse_line
+from trucewatch.ledger.keyring import WITNESS, Keyring
+from trucewatch.ledger.kinds import MECHANISM
+from trucewatch.ledger.models import Checkpoint, Cosignature, Entry
+from trucewatch.ledger.service import load_checker, load_keyring, nodes
+from trucewatch.ledger.signing import DelegationKey
+
+
+@dataclass(frozen=True, slots=True)
+class Published:
+    """A checkpoint as the mechanism publishes it: the note with its cosignatures."""
+
+    size: int
+    root: bytes
+    note: str
+    witnesses: tuple[str, ...]
+
+
+def origin(session: Session) -> str:
+    """The log's origin, as its genesis entry names it."""
+    line = session.scalar(select(Entry.line).where(Entry.idx == 0))
+    if line is None:
+        raise NotFound("the log is empty: it has no genesis entry (run `trucewatch init --origin ... --key ...`)")
+    payload = parse_line(line).envelope.payload or {}
+    return str(payload["origin"])
+
+
+def sign_checkpoint(session: Session, *, signer: DelegationKey, at: datetime) -> Checkpoint:
+    """Sign the current tree head with the mechanism's key (the same head twice gives the stored one)."""
+    if signer.delegation != MECHANISM:
+        raise InvalidInput(
+            [FieldProblem("checkpoint", "key", f"signed by the mechanism's key, not {signer.delegation}'s")]
+        )
+    checker = load_checker(session)
+    if checker.size == 0:
+        raise NotFound("the log is empty: there is nothing to checkpoint")
+    existing = session.get(Checkpoint, checker.size)
+    if existing is not None:
+        return existing
+    verifier = checker.keyring.log_verifier()
+    if verifier.public_key != signer.public_key:
+        raise InvalidInput([FieldProblem("checkpoint", "key", "this is not the mechanism's current key")])
+    body = notes.Checkpoint(verifier.name, checker.size, checker.frontier.root()).body()
+    note = notes.Note(body, (notes.sign_note(body, verifier.name, signer.pair),)).encode().decode()
+    checkpoint = Checkpoint(size=checker.size, root=checker.frontier.root(), signed_at=at, note=note)
+    session.add(checkpoint)
+    session.flush()
+    return checkpoint
+
+
+def cosign_checkpoint(
+    session: Session, *, witness: DelegationKey, at: datetime, size: int | None = None
+) -> Cosignature:
+    """Check the checkpoint as a witness would, then cosign it with ``witness``'s key."""
+    ring = load_keyring(session)
+    if ring.roles.get(witness.delegation) != WITNESS:
+        raise InvalidInput([FieldProblem("cosignature", "delegation", f"{witness.delegation} is not an observer")])
+    ring.signer(witness.key_id, witness.delegation, at)
+    checkpoint = _checkpoint(session, size)
+    parsed = _open(checkpoint, ring)
+    last = _last_cosigned(session, witness.delegation)
+    if last is not None and last.size == checkpoint.size:
+        raise Conflict(f"{witness.delegation} already cosigned the checkpoint of size {checkpoint.size}")
+    _check_against_log(session, parsed, last)
+    stamp = int(at.timestamp())
+    sig = notes.cosign(
+        notes.Checkpoint(parsed.origin, parsed.size, parsed.root_hash).body(), witness.delegation, witness.pair, stamp
+    )
+    row = Cosignature(
+        checkpoint_size=checkpoint.size,
+        witness=witness.delegation,
+        key_id=witness.key_id,
+        timestamp=stamp,
+        line=sig.line(),
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def _checkpoint(session: Session, size: int | None) -> Checkpoint:
+    query = select(Checkpoint).order_by(Checkpoint.size.desc()).limit(1)
+    found = session.get(Checkpoint, size) if size is not None else session.scalar(query)
+    if found is None:
+        raise NotFound("no checkpoint" + (f" of size {size}" if size is not None else " yet: sign one first"))
+    return found
+
+
+def _open(checkpoint: Checkpoint, ring: Keyring) -> notes.Checkpoint:
+    opened = notes.open_note(checkpoint.note.encode(), [ring.log_verifier()])
+    return notes.Checkpoint.parse(opened.text)
+
+
+def _last_cosigned(session: Session, witness: str) -> Checkpoint | None:
+    query = (
+        select(Checkpoint)
+        .join(Cosignature, Cosignature.checkpoint_size == Checkpoint.size)
+        .where(Cosignature.witness == witness)
+        .order_by(Checkpoint.size.desc())
+        .limit(1)
+    )
+    return session.scalar(query)
+
+
+def _check_against_log(session: Session, parsed: notes.Checkpoint, last: Checkpoint | None) -> None:
+    """The root is the log's at that size, and the log grew from the witness's last checkpoint."""
+    if root_at(session, parsed.size) != parsed.root_hash:
+        raise ProofError(f"the checkpoint of size {parsed.size} does not match the log's tree at that size")
+    if last is None:
+        return
+    if last.size > parsed.size:
+        raise ProofError(f"the checkpoint of size {parsed.size} is older than the last one cosigned ({last.size})")
+    proof = consistency_proof(session, last.size, parsed.size)
+    merkle.verify_consistency(last.size, parsed.size, proof, last.root, parsed.root_hash)
+
+
+def published(session: Session) -> list[Published]:
+    """Every signed checkpoint with its cosignatures, oldest first."""
+    query = select(Checkpoint).order_by(Checkpoint.size)
+    rows = session.scalars(query).all()
+    cosigs: dict[int, list[Cosignature]] = {}
+    for c in session.scalars(select(Cosignature).order_by(Cosignature.witness)):
+        cosigs.setdefault(c.checkpoint_size, []).append(c)
+    return [
+        Published(
+            c.size,
+            c.root,
+            c.note + "".join(s.line for s in cosigs.get(c.size, [])),
+            tuple(s.witness for s in cosigs.get(c.size, [])),
+        )
+        for c in rows
+    ]
+
+
+def tree_size(session: Session) -> int:
+    return load_checker(session).size
+
+
+def root_at(session: Session, size: int) -> bytes:
+    """The root of the log's first ``size`` entries."""
+    current = tree_size(session)
+    if not 0 <= size <= current:
+        raise NotFound(f"the log has {current} entries, not {size}")
+    keys = merkle.subtrees(0, size)
+    return merkle.range_hash(0, size, nodes(session, keys)) if size else merkle.EMPTY_ROOT
+
+
+def inclusion_proof(session: Session, index: int, size: int | None = None) -> list[bytes]:
+    """The audit path of entry ``index`` in the tree of ``size`` entries (the current tree by default)."""
+    size = tree_size(session) if size is None else size
+    if not 0 <= index < size:
+        raise NotFound(f"no entry {index} in a tree of {size} entries")
+    return merkle.inclusion_proof(index, size, lambda keys: nodes(session, keys))
+
+
+def consistency_proof(session: Session, size1: int, size2: int) -> list[bytes]:
+    return merkle.consistency_proof(size1, size2, lambda keys: nodes(session, keys))
+
+
+def entry_by_hash(session: Session, digest: bytes) -> Entry:
+    found = session.scalar(select(Entry).where(Entry.hash == digest))
+    if found is None:
+        raise NotFound(f"no entry with hash {digest.hex()}")
+    return found
+
+
+def cosignatures_of(session: Session, size: int) -> Sequence[Cosignature]:
+    return session.scalars(select(Cosignature).where(Cosignature.checkpoint_size == size)).all()
+
+
+def b64(data: bytes) -> str:
+    return base64.b64encode(data).decode()
