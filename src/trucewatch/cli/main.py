@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from trucewatch.cli import db, keys, registry, reports, serve
+from trucewatch.cli import db, keys, ledger, registry, reports, serve
 from trucewatch.cli.common import Commands, VersionOption
 
 app = typer.Typer(
@@ -25,6 +25,7 @@ def _root(version: VersionOption = False) -> None:
 db.register(app)
 serve.register(app)
 keys.register(app)
+ledger.register(app)
 registry.register(app)
 reports.register(app)
 

@@ -54,6 +54,8 @@ class Verdict:
     log_key: str | None = None
     problem: Problem | None = None
     root: bytes = merkle.EMPTY_ROOT
+    tables: bool = False
+    """The live tables were compared with a rebuild from the log (``verify --db``)."""
 
     @property
     def ok(self) -> bool:
@@ -66,6 +68,7 @@ class Verdict:
             f"OK: {self.entries:,} entries of {self.origin} verify (signatures, hash chain, keys), "
             f"{self.checkpoints} checkpoint(s) match the tree with {self.cosignatures} cosignature(s); "
             f"root {self.root.hex()}; log key {self.log_key}"
+            + ("; every table equals a rebuild from the log" if self.tables else "")
         )
 
 
