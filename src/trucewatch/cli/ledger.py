@@ -23,6 +23,7 @@ from trucewatch.errors import ConfigError
 from trucewatch.ledger.checkpoints import cosign_checkpoint, inclusion_proof, published, root_at, sign_checkpoint
 from trucewatch.ledger.exports import export_log, verify_export
 from trucewatch.ledger.models import Entry
+from trucewatch.ledger.service import erase
 from trucewatch.replay import rebuild, verify_database
 
 ledger = typer.Typer(no_args_is_help=True, help="The signed log: checkpoints, witnesses, proofs, export, rebuild.")
@@ -89,6 +90,21 @@ def ledger_proof(
     print_json(
         {"index": index, "tree_size": tree, "leaf_hash": leaf, "root": root.hex(), "proof": [p.hex() for p in path]}
     )
+
+
+@ledger.command("erase")
+def ledger_erase(
+    index: Annotated[int, typer.Argument(help="Index of the restricted entry whose payload to erase.")],
+    reason: Annotated[str, typer.Option("--reason", help="Why (e.g. a victim's request).")],
+    key: KeyOption = None,
+    db: DbOption = None,
+    version: VersionOption = False,
+) -> None:
+    """Erase a restricted payload at its submitter's request; its commitment stays, so the log still verifies."""
+    signer = load_signer(key)
+    with unit_of_work(db) as session:
+        erase(session, index, reason, signer=signer, at=now())
+    out.print(f"the payload of entry {index} is erased; the erasure is itself an entry")
 
 
 @ledger.command("export")

@@ -143,7 +143,7 @@ def _read(
     if broken is None and checker._batch is not None:
         broken = Problem(checker.size, f"seal: the batch opened at entry {checker._batch.first} is never sealed")
     bad = min((i for i in (f.result() for f in futures) if i is not None), default=None)
-    if bad is not None and (broken is None or broken.index is None or bad < broken.index):
+    if bad is not None and (broken is None or broken.index is None or bad <= broken.index):
         broken = Problem(bad, "sig: the signature does not verify: the entry was altered or not signed by its key")
     verdict.problem = broken
     return checker, reading

@@ -22,10 +22,10 @@ from itertools import groupby
 from typing import Any, cast
 
 import orjson
-from sqlalchemy import Table, func, insert, select, tuple_
+from sqlalchemy import Table, delete, func, insert, select, tuple_
 from sqlalchemy.orm import Session
 
-from trucewatch.errors import Conflict, FieldProblem, InvalidInput, TrucewatchError
+from trucewatch.errors import Conflict, FieldProblem, InvalidInput, NotFound, TrucewatchError
 from trucewatch.ledger.canonical import canonical_json
 from trucewatch.ledger.checker import Checked, Checker, LogError, signature_pool
 from trucewatch.ledger.entries import Envelope, Signer, commitment, make_line, parse_line, signed_message
@@ -62,6 +62,8 @@ class Sealed:
 
 Applier = Callable[[Session, Sequence[Recorded]], None]
 _APPLIERS: dict[EntryKind, Applier] = {}
+Eraser = Callable[[Session, Sequence[int]], None]
+_ERASERS: dict[str, Eraser] = {}
 _LEDGER_ONLY = frozenset({EntryKind.SEAL})
 
 
@@ -75,6 +77,40 @@ def applies(kind: EntryKind) -> Callable[[Applier], Applier]:
         return fn
 
     return register
+
+
+def erases(kind: EntryKind) -> Callable[[Eraser], Eraser]:
+    """Register the function that removes the rows made from entries of ``kind`` whose payload is erased."""
+
+    def register(fn: Eraser) -> Eraser:
+        _ERASERS[str(kind)] = fn
+        return fn
+
+    return register
+
+
+def erase(session: Session, index: int, reason: str, *, signer: Signer, at: datetime) -> list[Recorded]:
+    """Erase a restricted payload at its submitter's request: the commitment stays, the erasure is an entry."""
+    lock_writes(session)
+    entry = session.get(Entry, index)
+    if entry is None:
+        raise NotFound(f"no entry {index}")
+    if entry.author != signer.delegation:
+        problem = f"only its submitter, {entry.author}, may erase its payload"
+        raise InvalidInput([FieldProblem(f"entry {index}", "author", problem)])
+    if session.get(SealedPayload, index) is None:
+        raise Conflict(f"entry {index} holds no restricted payload to erase (it is public, or already erased)")
+    return record(session, EntryKind.ERASURE, signer, [{"entry": index, "reason": reason}], at=at)
+
+
+@applies(EntryKind.ERASURE)
+def _apply_erasures(session: Session, entries: Sequence[Recorded]) -> None:
+    for e in entries:
+        index = int(e.payload["entry"])
+        eraser = _ERASERS.get(session.scalar(select(Entry.kind).where(Entry.idx == index)) or "")
+        if eraser is not None:
+            eraser(session, [index])
+        session.execute(delete(SealedPayload).where(SealedPayload.entry_idx == index))
 
 
 def record(

@@ -74,6 +74,8 @@ def generate() -> KeyPair:
 
 def key_file(pair: KeyPair, delegation: str, passphrase: bytes | None = None) -> bytes:
     """A private key file: a short text header naming the delegation, then PKCS #8 PEM."""
+    if passphrase is not None and not passphrase:
+        raise KeyFileError("an empty passphrase protects nothing: give one, or none")
     encryption: serialization.KeySerializationEncryption = (
         serialization.BestAvailableEncryption(passphrase) if passphrase else serialization.NoEncryption()
     )

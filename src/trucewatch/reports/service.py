@@ -8,15 +8,15 @@ from datetime import datetime
 from typing import Any, cast
 
 from pydantic import ValidationError
-from sqlalchemy import Table, func, insert, select
+from sqlalchemy import Table, delete, func, insert, select
 from sqlalchemy.orm import Session, aliased
 
-from trucewatch.errors import FieldProblem, InvalidInput
+from trucewatch.errors import Conflict, FieldProblem, InvalidInput
 from trucewatch.geo.admin import syria_admin_areas
 from trucewatch.ledger.canonical import canonical_json, sha256_hex
 from trucewatch.ledger.entries import Signer
 from trucewatch.ledger.kinds import EntryKind
-from trucewatch.ledger.service import Recorded, applies, record
+from trucewatch.ledger.service import Recorded, applies, erases, record
 from trucewatch.registry.models import Delegation
 from trucewatch.registry.schemas import REPORTING_ROLES, Role
 from trucewatch.registry.service import ActorIndex
@@ -402,3 +402,13 @@ def describe_report(report: Report, delegation: str) -> dict[str, Any]:
         "incident_id": report.incident_id,
         "entry": report.entry_idx,
     }
+
+
+@erases(EntryKind.REPORT)
+def _erase_reports(session: Session, entries: Sequence[int]) -> None:
+    """An erased report leaves the tables; a correction that supersedes it must be erased first."""
+    ids = list(session.scalars(select(Report.id).where(Report.entry_idx.in_(entries))))
+    later = session.scalars(select(Report.ref).where(Report.supersedes_id.in_(ids))).first()
+    if later is not None:
+        raise Conflict(f"report {later!r} supersedes the report to erase: erase that correction first")
+    session.execute(delete(Report).where(Report.id.in_(ids)))
