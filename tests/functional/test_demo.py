@@ -18,6 +18,10 @@ def test_demo_builds_a_realistic_mechanism_from_real_events(cli: Run, tmp_path: 
     assert key_files[:3] == ["IR.key", "JO.key", "KZ.key"]
     assert "mechanism.key" in key_files
     assert all(p.stat().st_mode & 0o777 == 0o600 for p in (tmp_path / "keys").iterdir())
+    assert cli("ledger", "export", "--out", str(tmp_path / "export")).exit_code == 0
+    verified = cli("verify", str(tmp_path / "export"), db=False)
+    assert verified.exit_code == 0, verified.output
+    assert "1 checkpoint(s) match the tree with 3 cosignature(s)" in verified.stdout
     figures = stats(cli)
     assert figures["reports"] + figures["reports_superseded"] >= 5000
     assert figures["reports_superseded"] > 0

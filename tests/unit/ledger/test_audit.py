@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -28,6 +29,7 @@ from trucewatch.registry.service import add_key, revoke_key
 from trucewatch.replay import verify_database
 from trucewatch.reports.models import Report
 from trucewatch.reports.service import submit_reports
+from trucewatch.store.engine import Database
 
 LATER = NOW + timedelta(hours=1)
 
@@ -274,3 +276,21 @@ def test_an_erased_payload_leaves_a_log_that_still_verifies(log: Session, tmp_pa
     assert b"Witness Q." not in (tmp_path / "export" / "entries.jsonl").read_bytes()
     assert verify_export(tmp_path / "export").ok
     assert verify_database(log).ok
+
+
+def test_concurrent_writers_keep_one_gap_free_verified_log(database: Database) -> None:
+    """Appends are serialised on both databases: two writers at once still make one valid chain."""
+    with database.begin() as first:
+        seed_registry(first, NOW, actors=False)
+
+    def writer(code: str) -> None:
+        for n in range(8):
+            with database.begin() as s:
+                submit_reports(s, [(code, report(f"{code}-{n}", delegation=code))], signers=SIGNERS, now=LATER)
+
+    with ThreadPoolExecutor(2) as pool:
+        list(pool.map(writer, ["RU", "TR"]))
+    with database.begin() as s:
+        verdict = verify_database(s)
+        assert verdict.ok, verdict.summary()
+        assert s.scalar(select(func.count()).select_from(Report)) == 16
