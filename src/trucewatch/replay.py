@@ -22,11 +22,12 @@ import trucewatch.geo.service
 import trucewatch.mechanism.service
 import trucewatch.registry.service
 import trucewatch.reports.service
-from trucewatch.errors import Conflict
+from trucewatch.errors import Conflict, TrucewatchError
 from trucewatch.ledger.audit import Problem, Verdict, verify_log
 from trucewatch.ledger.canonical import canonical_json
 from trucewatch.ledger.checkpoints import published
 from trucewatch.ledger.entries import commitment, parse_line
+from trucewatch.ledger.kinds import EntryKind
 from trucewatch.ledger.models import Checkpoint, Cosignature, Entry, SealedPayload
 from trucewatch.ledger.service import Sealed, append, count_entries
 from trucewatch.migrations.tables import metadata
@@ -53,16 +54,23 @@ def rebuild(
         i: Sealed(s, p)
         for i, s, p in source.execute(select(SealedPayload.entry_idx, SealedPayload.salt, SealedPayload.payload))
     }
+    erased = _erased(source)
     done = 0
     for lines in _chunks(source, chunk):
         first = done
-        append(target, lines, {i: sealed[i] for i in range(first, first + len(lines)) if i in sealed}, replay=True)
+        append(target, lines, {i: sealed[i] for i in range(first, first + len(lines)) if i in sealed}, erased=erased)
         done += len(lines)
         if progress is not None:
             progress(len(lines))
     _copy(source, target, Checkpoint)
     _copy(source, target, Cosignature)
     return done
+
+
+def _erased(source: Session) -> set[int]:
+    """Entries whose restricted payload an erasure entry of the log erased."""
+    query = select(Entry.line).where(Entry.kind == str(EntryKind.ERASURE))
+    return {int((parse_line(line).envelope.payload or {})["entry"]) for line in source.scalars(query)}
 
 
 def _chunks(source: Session, size: int) -> Iterator[list[bytes]]:
@@ -108,7 +116,10 @@ def _against_rebuild(session: Session) -> Problem | None:
         try:
             upgrade(fresh)
             with fresh.begin() as target:
-                rebuild(session, target)
+                try:
+                    rebuild(session, target)
+                except TrucewatchError as exc:
+                    return Problem(None, f"the tables cannot be rebuilt from the log: {exc}")
                 return difference(snapshot(session), snapshot(target))
         finally:
             fresh.dispose()

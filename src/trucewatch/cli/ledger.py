@@ -141,13 +141,18 @@ def verify(
     directory: Annotated[Path | None, typer.Argument(help="A ledger export (from `ledger export`).")] = None,
     db: Annotated[str | None, typer.Option("--db", help="Verify a live database instead, tables included.")] = None,
     log_key: LogKeyOption = None,
+    checkpoint: Annotated[
+        list[Path] | None,
+        typer.Option("--checkpoint", help="A signed checkpoint you kept (a note file); repeatable."),
+    ] = None,
     version: VersionOption = False,
 ) -> None:
     """Verify every signature, the hash chain, keys, checkpoints and their consistency; exit 0 only if all holds."""
     if (directory is None) == (db is None):
         raise ConfigError("give an export directory or --db URL, not both")
     if directory is not None:
-        verdict = verify_export(directory, log_key=log_key)
+        kept = [p.read_bytes() for p in checkpoint or []]
+        verdict = verify_export(directory, log_key=log_key, kept=kept)
     else:
         with unit_of_work(db) as session:
             verdict = verify_database(session, log_key=log_key)

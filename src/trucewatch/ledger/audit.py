@@ -23,8 +23,9 @@ from typing import Any
 from trucewatch.errors import ProofError
 from trucewatch.ledger import merkle, notes
 from trucewatch.ledger.checker import Checker, LogError, first_bad_signature, signature_pool
-from trucewatch.ledger.entries import parse_line, signed_message
+from trucewatch.ledger.entries import EntryError, parse_line, signed_message
 from trucewatch.ledger.keyring import Keyring
+from trucewatch.ledger.merkle import leaf_hash
 from trucewatch.ledger.signing import verify
 
 CHUNK = 4096
@@ -125,11 +126,12 @@ def _read(
     broken: Problem | None = None
     for chunk in _chunks(iter(lines)):
         tasks = []
-        for line in chunk:
+        for position, line in enumerate(chunk):
             try:
                 checked, task = checker.check_one(line)
             except LogError as exc:
-                broken = _culprit(exc, line, checker)
+                following = chunk[position + 1] if position + 1 < len(chunk) else None
+                broken = _culprit(exc, line, following, checker)
                 break
             if task is not None:
                 tasks.append(task)
@@ -154,18 +156,28 @@ def _chunks(lines: Iterator[bytes]) -> Iterator[list[bytes]]:
         yield chunk
 
 
-def _culprit(exc: LogError, line: bytes, checker: Checker) -> Problem:
-    """A broken chain at entry j is entry j-1's fault when entry j itself is authentic."""
+def _culprit(exc: LogError, line: bytes, following: bytes | None, checker: Checker) -> Problem:
+    """A broken chain at entry j is entry j-1's fault when entry j itself is authentic: its signature
+    verifies, or (a batch member, unsigned) the next entry still chains to it."""
     if exc.field != "prev" or exc.index == 0:
         return Problem(exc.index, f"{exc.field}: {exc.reason}" if exc.field else exc.reason)
     parsed = parse_line(line)
     key = checker.keyring.keys.get(parsed.envelope.key)
-    genuine = parsed.signature is None or (
-        key is not None and verify(key.public_key, signed_message(parsed.envelope_bytes), parsed.signature)
-    )
+    if parsed.signature is not None:
+        message = signed_message(parsed.envelope_bytes)
+        genuine = key is not None and verify(key.public_key, message, parsed.signature)
+    else:
+        genuine = following is not None and _prev_of(following) == leaf_hash(line)
     if genuine:
         return Problem(exc.index - 1, f"its bytes do not hash to what entry {exc.index} records: it was altered")
     return Problem(exc.index, f"prev: {exc.reason}")
+
+
+def _prev_of(line: bytes) -> bytes | None:
+    try:
+        return parse_line(line).envelope.prev
+    except EntryError:
+        return None
 
 
 def _checkpoint(note: bytes) -> notes.Checkpoint | None:
@@ -192,11 +204,11 @@ def _checkpoints(
     verdict: Verdict,
 ) -> Problem | None:
     """Each checkpoint: signed by the log, of this log, matching the entries, consistent with the last."""
-    log = checker.keyring.log_verifier() if checker.keyring.origin else None
+    logs = checker.keyring.log_verifiers()
     witnesses = checker.keyring.witness_verifiers()
     previous: notes.Checkpoint | None = None
     for note, checkpoint in sorted(zip(raw, parsed, strict=True), key=lambda p: p[1].size if p[1] else -1):
-        problem = _one_checkpoint(note, checkpoint, log, witnesses, checker.size, reading, verdict)
+        problem = _one_checkpoint(note, checkpoint, logs, witnesses, checker.size, reading, verdict)
         if problem is None and checkpoint is not None and previous is not None:
             problem = _consistent(previous, checkpoint, reading)
         if problem is not None:
@@ -209,27 +221,28 @@ def _checkpoints(
 def _one_checkpoint(
     note: bytes,
     checkpoint: notes.Checkpoint | None,
-    log: notes.Verifier | None,
+    logs: Sequence[notes.Verifier],
     witnesses: Sequence[notes.Verifier],
     size: int,
     reading: _Reading,
     verdict: Verdict,
 ) -> Problem | None:
-    if checkpoint is None or log is None:
+    if checkpoint is None or not logs:
         return Problem(None, "a checkpoint is not a well-formed signed checkpoint note")
     where = f"checkpoint of size {checkpoint.size}"
     try:
-        opened = notes.open_note(note, [log, *witnesses])
+        opened = notes.open_note(note, [*logs, *witnesses])
     except ProofError as exc:
         return Problem(None, f"{where}: {exc}")
     signers = {s.name for s in opened.verified}
-    if log.name not in signers or checkpoint.origin != log.name:
-        return Problem(None, f"{where}: not signed by the log's key {log.vkey()}")
+    origin = logs[0].name
+    if origin not in signers or checkpoint.origin != origin:
+        return Problem(None, f"{where}: not signed by a key of the log {origin}")
     if checkpoint.size > size:
         return Problem(size, f"{where} covers more entries than the log's {size}: the log was rolled back")
     if reading.roots.get(checkpoint.size, merkle.EMPTY_ROOT) != checkpoint.root_hash:
         return Problem(None, f"{where}: its root does not match entries 0..{checkpoint.size - 1}: they were rewritten")
-    verdict.cosignatures += len(signers - {log.name})
+    verdict.cosignatures += len(signers - {origin})
     return None
 
 
@@ -247,8 +260,9 @@ def _consistent(old: notes.Checkpoint, new: notes.Checkpoint, reading: _Reading)
 def _keys(keys: dict[str, Any], ring: Keyring) -> Problem | None:
     """keys.json must say exactly what the log's key entries say."""
     expected = keyring_json(ring)
-    if keys.get("origin") != expected["origin"]:
-        return Problem(None, f"keys.json: origin {keys.get('origin')!r} is not the log's {expected['origin']!r}")
+    for name in ("origin", "log_key"):
+        if keys.get(name) != expected[name]:
+            return Problem(None, f"keys.json: {name} {keys.get(name)!r} is not the log's {expected[name]!r}")
     given = {k.get("key_id"): k for k in keys.get("keys", []) if isinstance(k, dict)}
     for want in expected["keys"]:
         if given.get(want["key_id"]) != want:

@@ -25,6 +25,7 @@ from trucewatch.ledger.kinds import KEY_KINDS, EntryKind
 from trucewatch.ledger.merkle import Frontier, NodeKey, leaf_hash, root_of
 from trucewatch.ledger.signing import verify
 
+_KINDS = frozenset(str(k) for k in EntryKind)
 PARALLEL_FROM = 64
 """Below this many signatures, verifying them in threads costs more than it saves."""
 
@@ -132,6 +133,8 @@ class Checker:
             raise LogError(index, "prev", "is not the hash of the previous entry: the chain is broken")
         if self.last_time is not None and env.time < self.last_time:
             raise LogError(index, "time", f"goes back before the previous entry's {self.last_time.isoformat()}")
+        if env.kind not in _KINDS:
+            raise LogError(index, "kind", f"{env.kind!r} is not a kind of entry")
         if env.kind in KEY_KINDS and env.payload is None:
             raise LogError(index, "commitment", f"a {env.kind} entry must show its payload")
 
@@ -156,6 +159,8 @@ class Checker:
     def _batched(self, index: int, env: Envelope, signature: bytes | None, digest: bytes) -> None:
         batch = self._batch
         if signature is None:
+            if env.kind in KEY_KINDS or env.kind == EntryKind.SEAL:
+                raise LogError(index, "sig", f"a {env.kind} entry is signed on its own, never in a batch")
             if env.seal is None or env.seal <= index:
                 raise LogError(index, "sig", "missing, and the entry names no later seal that signs for it")
             if batch is None:
@@ -168,6 +173,8 @@ class Checker:
             raise LogError(index, "seal", "a signed entry is not a batch member")
         if batch is not None:
             self._close(index, env, batch)
+        elif env.kind == EntryKind.SEAL:
+            raise LogError(index, "seal", "there is no batch before it to seal")
 
     def _close(self, index: int, env: Envelope, batch: _Batch) -> None:
         if index != batch.seal or env.kind != EntryKind.SEAL:

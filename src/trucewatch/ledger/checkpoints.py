@@ -59,9 +59,10 @@ def sign_checkpoint(session: Session, *, signer: DelegationKey, at: datetime) ->
     existing = session.get(Checkpoint, checker.size)
     if existing is not None:
         return existing
-    verifier = checker.keyring.log_verifier()
-    if verifier.public_key != signer.public_key:
-        raise InvalidInput([FieldProblem("checkpoint", "key", "this is not the mechanism's current key")])
+    verifiers = [v for v in checker.keyring.log_verifiers() if v.public_key == signer.public_key]
+    if not verifiers:
+        raise InvalidInput([FieldProblem("checkpoint", "key", "this is not an unrevoked key of the mechanism")])
+    verifier = verifiers[0]
     body = notes.Checkpoint(verifier.name, checker.size, checker.frontier.root()).body()
     note = notes.Note(body, (notes.sign_note(body, verifier.name, signer.pair),)).encode().decode()
     checkpoint = Checkpoint(size=checker.size, root=checker.frontier.root(), signed_at=at, note=note)
@@ -109,7 +110,7 @@ def _checkpoint(session: Session, size: int | None) -> Checkpoint:
 
 
 def _open(checkpoint: Checkpoint, ring: Keyring) -> notes.Checkpoint:
-    opened = notes.open_note(checkpoint.note.encode(), [ring.log_verifier()])
+    opened = notes.open_note(checkpoint.note.encode(), ring.log_verifiers())
     return notes.Checkpoint.parse(opened.text)
 
 

@@ -10,7 +10,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -55,13 +55,18 @@ def export_log(session: Session, directory: Path) -> Exported:
     return Exported(count, len(notes))
 
 
-def verify_export(directory: Path, *, log_key: str | None = None) -> Verdict:
-    """Verify an export offline: no database, no network."""
+def verify_export(directory: Path, *, log_key: str | None = None, kept: Sequence[bytes] = ()) -> Verdict:
+    """Verify an export offline: no database, no network.
+
+    ``kept`` are checkpoints the observer kept from earlier: a log rolled back behind one of them
+    fails even if the export leaves that checkpoint out.
+    """
     entries = directory / ENTRIES
     if not entries.is_file():
         raise ConfigError(f"{directory} is not a trucewatch ledger export: it has no {ENTRIES}")
     folder = directory / CHECKPOINTS
     notes = [p.read_bytes() for p in sorted(folder.iterdir())] if folder.is_dir() else []
+    notes += [k for k in kept if k not in notes]
     keys = _keys(directory / KEYS)
     with entries.open("rb") as source:
         return verify_log(_lines(source), notes, keys=keys, log_key=log_key)

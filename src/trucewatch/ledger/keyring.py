@@ -19,7 +19,7 @@ from typing import Any
 from trucewatch.errors import TrucewatchError
 from trucewatch.ledger import notes
 from trucewatch.ledger.kinds import MECHANISM, EntryKind
-from trucewatch.ledger.signing import PUBLIC_KEY_SIZE, key_id
+from trucewatch.ledger.signing import PUBLIC_KEY_SIZE, key_id, usable_public_key
 
 SECRETARIAT = "secretariat"
 WITNESS = "observer"
@@ -95,6 +95,8 @@ class Keyring:
     def _delegation(self, author: str, payload: Mapping[str, Any]) -> None:
         self._allowed(author, None, what="register a delegation")
         code = str(payload.get("code"))
+        if code in self.roles:
+            raise KeyringError(f"delegation {code} is already registered")
         self.roles[code] = str(payload.get("role"))
         for key in payload.get("keys") or ():
             self._add(code, key)
@@ -126,18 +128,28 @@ class Keyring:
         raise KeyringError(f"{author} may not {what}" + (f" of {delegation}" if delegation else ""))
 
     def log_verifier(self) -> notes.Verifier:
-        """The note verifier of the mechanism's current key; its name is the log's origin."""
-        current = [k for k in self.keys.values() if k.delegation == MECHANISM and k.revoked_at is None]
-        if self.origin is None or not current:
-            raise KeyringError("the log has no genesis entry, or the mechanism has no valid key")
-        return notes.make_verifier(self.origin, current[-1].public_key)
+        """The note verifier of the genesis key: the log's identity, which observers pin (``--log-key``)."""
+        first = next((k for k in self.keys.values() if k.delegation == MECHANISM), None)
+        if self.origin is None or first is None:
+            raise KeyringError("the log has no genesis entry")
+        return notes.make_verifier(self.origin, first.public_key)
+
+    def log_verifiers(self) -> list[notes.Verifier]:
+        """Every unrevoked key of the mechanism (the genesis key, then rotations) may sign checkpoints."""
+        if self.origin is None:
+            return []
+        return [
+            notes.make_verifier(self.origin, k.public_key)
+            for k in self.keys.values()
+            if k.delegation == MECHANISM and k.revoked_at is None
+        ]
 
     def witness_verifiers(self) -> list[notes.Verifier]:
-        """A cosignature verifier for every key of every observer delegation."""
+        """A cosignature verifier for every unrevoked key of every observer delegation."""
         return [
             notes.make_verifier(k.delegation, k.public_key, notes.COSIGNATURE_V1)
             for k in self.keys.values()
-            if self.roles.get(k.delegation) == WITNESS
+            if self.roles.get(k.delegation) == WITNESS and k.revoked_at is None
         ]
 
     def copy(self) -> Keyring:
@@ -155,6 +167,8 @@ def _public_key(text: Any) -> bytes:
         raw = b""
     if len(raw) != PUBLIC_KEY_SIZE:
         raise KeyringError("public_key: not the base64 of a 32-byte Ed25519 public key")
+    if not usable_public_key(raw):
+        raise KeyringError("public_key: not a usable Ed25519 key (a small-order or invalid point)")
     return raw
 
 

@@ -58,6 +58,11 @@ def _unb64(text: str) -> bytes:
         raise ValueError(str(exc)) from None
 
 
+def valid_note_name(name: str) -> bool:
+    """Whether ``name`` can name a key in a signed note (and so be a log's origin)."""
+    return _valid_name(name)
+
+
 def _valid_name(name: str) -> bool:
     """A key name: non-empty, valid UTF-8, no Unicode space and no ``+``."""
     try:

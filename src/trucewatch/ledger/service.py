@@ -154,14 +154,19 @@ class _Known:
 
 
 def append(
-    session: Session, lines: Sequence[bytes], sealed: Mapping[int, Sealed] | None = None, *, replay: bool = False
+    session: Session,
+    lines: Sequence[bytes],
+    sealed: Mapping[int, Sealed] | None = None,
+    *,
+    erased: Collection[int] = (),
 ) -> list[Recorded]:
     """Append lines signed elsewhere (a remote client, a log being rebuilt) and apply them.
 
-    With ``replay`` (a rebuild), a restricted entry whose payload was erased is kept without rows.
+    In a rebuild, ``erased`` names the restricted entries whose payload an erasure entry erased:
+    they are kept without rows. Any other restricted entry must come with its payload.
     """
     lock_writes(session)
-    return _store(session, load_checker(session), lines, dict(sealed or {}), None, replay=replay)
+    return _store(session, load_checker(session), lines, dict(sealed or {}), None, erased=erased)
 
 
 def append_entries(
@@ -170,7 +175,7 @@ def append_entries(
     lines: Sequence[bytes],
     sealed: Mapping[int, Sealed] | None = None,
     *,
-    replay: bool = False,
+    erased: Collection[int] = (),
 ) -> list[Checked]:
     """The ledger half of an append: check the lines against ``checker`` and write entries and tree nodes.
 
@@ -178,7 +183,7 @@ def append_entries(
     """
     try:
         checked = checker.check(lines, pool=_pool())
-        _match_sealed(checked, sealed or {}, replay=replay)
+        _match_sealed(checked, sealed or {}, erased=erased)
     except LogError as exc:
         raise InvalidInput([FieldProblem(f"entry {exc.index}", exc.field or "line", exc.reason)]) from exc
     _write(session, checked, sealed or {})
@@ -201,7 +206,7 @@ def _sign(
     for _, run in groupby(signers, key=id):
         count = len(list(run))
         signer = signers[pos]
-        seal = index + count if count > 1 else None
+        seal = index + count if count > 1 and kind not in KEY_KINDS else None
         for payload, data in zip(payloads[pos : pos + count], datas[pos : pos + count], strict=True):
             env, secret = _envelope(kind, signer, payload, data, index, prev, at, seal)
             if secret is not None:
@@ -249,15 +254,15 @@ def _store(
     sealed: Mapping[int, Sealed],
     known: _Known | None,
     *,
-    replay: bool = False,
+    erased: Collection[int] = (),
 ) -> list[Recorded]:
-    checked = append_entries(session, checker, lines, sealed, replay=replay)
+    checked = append_entries(session, checker, lines, sealed, erased=erased)
     recorded = list(_recorded(checked, sealed, known))
     apply(session, recorded)
     return recorded
 
 
-def _match_sealed(checked: Sequence[Checked], sealed: Mapping[int, Sealed], *, replay: bool) -> None:
+def _match_sealed(checked: Sequence[Checked], sealed: Mapping[int, Sealed], *, erased: Collection[int]) -> None:
     for c in checked:
         env = c.envelope
         secret = sealed.get(env.index)
@@ -267,7 +272,7 @@ def _match_sealed(checked: Sequence[Checked], sealed: Mapping[int, Sealed], *, r
                     env.index, "commitment", "a sealed payload was given for an entry that shows its payload"
                 )
             continue
-        if secret is None and replay:
+        if secret is None and env.index in erased:
             continue  # erased: the commitment stays, the payload and its rows are gone
         if secret is None:
             raise LogError(env.index, "commitment", "the restricted payload it commits to was not given")

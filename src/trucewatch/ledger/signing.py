@@ -42,6 +42,12 @@ def verify(public_key: bytes, message: bytes, signature: bytes) -> bool:
     return True
 
 
+def usable_public_key(public_key: bytes) -> bool:
+    """A point of the curve's main subgroup: small-order keys, which some verifiers accept forged
+    signatures under, are refused at registration."""
+    return len(public_key) == PUBLIC_KEY_SIZE and bool(nacl.bindings.crypto_core_ed25519_is_valid_point(public_key))
+
+
 @dataclass(frozen=True, slots=True)
 class KeyPair:
     """An Ed25519 key pair, held as its 32-byte seed (the RFC 8032 secret key)."""

@@ -10,6 +10,7 @@ from typing import Annotated
 
 from pydantic import AwareDatetime, Field, StringConstraints, field_validator, model_validator
 
+from trucewatch.ledger.signing import usable_public_key
 from trucewatch.validation import Strict
 
 Code = Annotated[str, StringConstraints(pattern=r"^[A-Z][A-Z0-9]{1,7}(-[A-Z0-9]{1,8})?$")]
@@ -103,6 +104,8 @@ class KeyIn(Strict):
             raw = b""
         if len(raw) != 32:
             raise ValueError("not the base64 of a 32-byte Ed25519 public key")
+        if not usable_public_key(raw):
+            raise ValueError("not a usable Ed25519 public key (a small-order or invalid point)")
         return value
 
     @model_validator(mode="after")

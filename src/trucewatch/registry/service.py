@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, selectinload
 from trucewatch.errors import Conflict, FieldProblem, InvalidInput, NotFound
 from trucewatch.ledger.entries import Signer
 from trucewatch.ledger.kinds import MECHANISM, EntryKind
+from trucewatch.ledger.notes import valid_note_name
 from trucewatch.ledger.service import Recorded, applies, record
 from trucewatch.ledger.signing import key_id
 from trucewatch.registry.models import (
@@ -88,6 +89,9 @@ def start_log(session: Session, *, origin: str, signer: Signer, public_key: byte
     """Write entry 0: the log's origin (its name in checkpoints) and the mechanism's public key."""
     if session.scalar(select(SigningKey.id).limit(1)) is not None or session.scalar(select(Delegation.id).limit(1)):
         raise Conflict("this log is already started: it has a genesis entry")
+    if not valid_note_name(origin):
+        problem = "a log's origin is one line of printable text without spaces or '+', e.g. example.org/log"
+        raise InvalidInput([FieldProblem("genesis", "origin", problem)])
     if signer.delegation != MECHANISM or signer.key_id != key_id(public_key):
         raise InvalidInput([FieldProblem("genesis", "key", "the genesis entry is signed by the mechanism's own key")])
     payload = {"origin": origin, "public_key": base64.b64encode(public_key).decode(), "valid_from": _iso(at)}

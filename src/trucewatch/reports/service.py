@@ -250,6 +250,13 @@ def _count_unresolved(session: Session, good: Sequence[_Candidate], outcome: Sub
 def _apply_reports(session: Session, entries: Sequence[Recorded]) -> None:
     """Store reports: resolve actors by name, place them in their district, link corrections."""
     reports = [e.parsed if isinstance(e.parsed, ReportIn) else ReportIn.model_validate(e.payload) for e in entries]
+    strangers = [
+        FieldProblem(f"entry {e.idx}", "delegation", f"filed by {r.delegation}, signed by {e.author}")
+        for r, e in zip(reports, entries, strict=True)
+        if r.delegation != e.author
+    ]
+    if strangers:
+        raise InvalidInput(strangers)
     delegation_ids = dict(session.execute(select(Delegation.code, Delegation.id)).all())
     index = ActorIndex.load(session)
     first_id = (session.scalar(select(func.max(Report.id))) or 0) + 1

@@ -294,3 +294,53 @@ def test_concurrent_writers_keep_one_gap_free_verified_log(database: Database) -
         verdict = verify_database(s)
         assert verdict.ok, verdict.summary()
         assert s.scalar(select(func.count()).select_from(Report)) == 16
+
+
+def test_a_checkpoint_the_observer_kept_catches_a_rollback_the_export_hides(export: Path, tmp_path: Path) -> None:
+    latest = sorted((export / "checkpoints").iterdir())[-1]
+    kept = latest.read_bytes()
+    latest.unlink()
+    write(export, lines(export)[:-3])
+    assert verify_export(export).ok
+    verdict = verify_export(export, kept=[kept])
+    assert verdict.problem is not None
+    assert "rolled back" in verdict.problem.reason
+
+
+def test_keys_json_must_say_what_the_log_says(export: Path) -> None:
+    keys = (export / "keys.json").read_text()
+    (export / "keys.json").write_text(keys.replace('"log_key": "', '"log_key": "evil.example+'))
+    assert "keys.json: log_key" in problem(export)[1]
+
+
+def test_a_deleted_restricted_report_is_not_taken_for_an_erasure(log: Session) -> None:
+    submit_reports(log, [("r", report("secret", tier="restricted"))], signers=SIGNERS, now=LATER)
+    index = load_checker(log).size - 1
+    log.execute(text("DELETE FROM sealed_payloads WHERE entry_idx = :i"), {"i": index})
+    log.execute(text("DELETE FROM reports WHERE entry_idx = :i"), {"i": index})
+    verdict = verify_database(log)
+    assert verdict.problem is not None
+    assert f"entry {index}" in str(verdict.problem)
+
+
+@pytest.mark.parametrize(
+    ("kind", "payload", "reason"),
+    [
+        ("bogus", {}, "kind: 'bogus' is not a kind of entry"),
+        ("seal", {"anything": True}, "seal: there is no batch before it to seal"),
+        ("delegation", {"code": "RU", "role": "observer", "keys": []}, "delegation RU is already registered"),
+    ],
+)
+def test_the_checker_refuses_what_no_honest_writer_makes(
+    log: Session, kind: str, payload: dict[str, object], reason: str
+) -> None:
+    checker = load_checker(log)
+    env = Envelope(checker.size, kind, "mechanism", KEYS.mechanism.key_id, LATER, checker.last_hash, payload).encode()
+    with pytest.raises(InvalidInput, match=reason):
+        append(log, [make_line(env, KEYS.mechanism.sign(signed_message(env)))])
+
+
+def test_a_small_order_public_key_is_refused_at_registration(log: Session) -> None:
+    weak = base64.b64encode(bytes([1] + [0] * 31)).decode()  # the identity point
+    with pytest.raises(ValueError, match="small-order"):
+        KeyIn(public_key=weak, valid_from=NOW)
