@@ -24,7 +24,7 @@ from trucewatch.ledger.entries import parse_line
 from trucewatch.ledger.keyring import WITNESS, Keyring
 from trucewatch.ledger.kinds import MECHANISM
 from trucewatch.ledger.models import Checkpoint, Cosignature, Entry
-from trucewatch.ledger.service import load_checker, load_keyring, nodes
+from trucewatch.ledger.service import load_checker, load_keyring, next_index, nodes
 from trucewatch.ledger.signing import DelegationKey
 
 
@@ -156,7 +156,7 @@ def published(session: Session) -> list[Published]:
 
 
 def tree_size(session: Session) -> int:
-    return load_checker(session).size
+    return next_index(session)
 
 
 def root_at(session: Session, size: int) -> bytes:
