@@ -12,7 +12,7 @@ releases the GIL, so threads use every core.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -28,6 +28,8 @@ from trucewatch.ledger.signing import verify
 _KINDS = frozenset(str(k) for k in EntryKind)
 PARALLEL_FROM = 64
 """Below this many signatures, verifying them in threads costs more than it saves."""
+SIGNATURE_CHUNK = 256
+"""Signatures handed to a verifying thread at a time, while the main thread reads on."""
 
 
 class LogError(TrucewatchError):
@@ -86,10 +88,10 @@ class Checker:
         saved = (self.size, self.last_hash, self.last_time, self.frontier.size, self.frontier.hashes, self._batch)
         ring = self.keyring.copy()
         try:
-            done, tasks = self._check_all(lines)
+            done, pending = self._check_all(lines, pool)
             if self._batch is not None:
                 raise LogError(self.size, "seal", f"the batch from entry {self._batch.first} is not sealed")
-            failed = first_bad_signature(tasks, pool)
+            failed = min((i for i in (p() for p in pending) if i is not None), default=None)
             if failed is not None:
                 raise LogError(failed, "sig", self._bad_signature(done, failed))
         except BaseException:
@@ -98,15 +100,26 @@ class Checker:
             raise
         return done
 
-    def _check_all(self, lines: Iterable[bytes]) -> tuple[list[Checked], list[_Task]]:
+    def _check_all(
+        self, lines: Iterable[bytes], pool: ThreadPoolExecutor | None
+    ) -> tuple[list[Checked], list[Callable[[], int | None]]]:
+        """Check lines in order; their signatures are verified in ``pool`` while reading goes on."""
         done: list[Checked] = []
         tasks: list[_Task] = []
+        pending: list[Callable[[], int | None]] = []
         for line in lines:
             checked, task = self.check_one(line)
             done.append(checked)
             if task is not None:
                 tasks.append(task)
-        return done, tasks
+            if pool is not None and len(tasks) >= SIGNATURE_CHUNK:
+                pending.append(pool.submit(_first_bad, tasks).result)
+                tasks = []
+        if tasks:
+            pending.append(
+                pool.submit(_first_bad, tasks).result if pool and len(tasks) >= PARALLEL_FROM else _now(tasks)
+            )
+        return done, pending
 
     def check_one(self, line: bytes) -> tuple[Checked, _Task | None]:
         """Check one line's structure and chain; returns its signature check for later."""
@@ -204,6 +217,11 @@ def first_bad_signature(tasks: Sequence[Any], pool: ThreadPoolExecutor | None) -
     ]
     bad = [f.result() for f in futures]
     return min((b for b in bad if b is not None), default=None)
+
+
+def _now(tasks: Sequence[_Task]) -> Callable[[], int | None]:
+    bad = _first_bad(tasks)
+    return lambda: bad
 
 
 def _first_bad(tasks: Sequence[_Task]) -> int | None:
