@@ -22,9 +22,11 @@ import cProfile
 import hashlib
 import io
 import json
+import os
 import platform
 import pstats
 import random
+import sqlite3
 import statistics
 import sys
 import tempfile
@@ -504,6 +506,7 @@ def environment(args: argparse.Namespace) -> dict[str, Any]:
         "pynacl": version("PyNaCl"),
         "cryptography": version("cryptography"),
         "sqlalchemy": version("SQLAlchemy"),
+        "sqlite": sqlite3.sqlite_version,
         "n_append": args.n_append,
         "n_verify": args.n_verify,
         "chunk": args.chunk,
@@ -562,8 +565,10 @@ def _parse(argv: Sequence[str] | None) -> argparse.Namespace:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parse(argv)
+    load = os.getloadavg()  # other work on the machine shares its cores: say how busy it was
     with tempfile.TemporaryDirectory(prefix="trucewatch-ledger-bench-") as tmp:
         result = profile(args, Path(tmp)) if args.profile else run(args, Path(tmp))
+    result["environment"]["load_average_1_5_15_min"] = {"start": _r(load, 2), "end": _r(os.getloadavg(), 2)}
     print(json.dumps(result))
     return 0
 
