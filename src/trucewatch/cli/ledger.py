@@ -20,7 +20,14 @@ from trucewatch.cli.common import (
     unit_of_work,
 )
 from trucewatch.errors import ConfigError
-from trucewatch.ledger.checkpoints import cosign_checkpoint, inclusion_proof, published, root_at, sign_checkpoint
+from trucewatch.ledger.checkpoints import (
+    cosign_checkpoint,
+    inclusion_proof,
+    published,
+    root_at,
+    sign_checkpoint,
+    tree_size,
+)
 from trucewatch.ledger.exports import export_log, verify_export
 from trucewatch.ledger.models import Entry
 from trucewatch.ledger.service import erase
@@ -84,7 +91,7 @@ def ledger_proof(
     with unit_of_work(db) as session:
         entry = session.get(Entry, index)
         path = inclusion_proof(session, index, size)
-        tree = size if size is not None else session.query(Entry).count()
+        tree = size if size is not None else tree_size(session)
         root = root_at(session, tree)
     leaf = entry.hash.hex() if entry else None
     print_json(

@@ -22,7 +22,7 @@ from typing import Any
 
 from trucewatch.errors import ProofError
 from trucewatch.ledger import merkle, notes
-from trucewatch.ledger.checker import Checker, LogError, first_bad_signature, signature_pool
+from trucewatch.ledger.checker import Checker, LogError, first_bad, signature_pool
 from trucewatch.ledger.entries import EntryError, parse_line, signed_message
 from trucewatch.ledger.keyring import Keyring
 from trucewatch.ledger.merkle import leaf_hash
@@ -139,7 +139,7 @@ def _read(
             reading.upper.update((k, h) for k, h in checked.nodes if k[0] >= CACHED_LEVEL)
             if checker.size in sizes:
                 reading.roots[checker.size] = checker.frontier.root()
-        futures.append(pool.submit(first_bad_signature, tasks, None))
+        futures.append(pool.submit(first_bad, tasks))
         if broken is not None:
             break
     if broken is None and checker._batch is not None:

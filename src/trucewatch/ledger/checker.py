@@ -13,10 +13,9 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
 
 from trucewatch.errors import TrucewatchError
 from trucewatch.ledger.entries import ZERO_HASH, EntryError, Envelope, ParsedLine, parse_line, signed_message
@@ -113,11 +112,11 @@ class Checker:
             if task is not None:
                 tasks.append(task)
             if pool is not None and len(tasks) >= SIGNATURE_CHUNK:
-                pending.append(pool.submit(_first_bad, tasks).result)
+                pending.append(pool.submit(first_bad, tasks).result)
                 tasks = []
         if tasks:
             pending.append(
-                pool.submit(_first_bad, tasks).result if pool and len(tasks) >= PARALLEL_FROM else _now(tasks)
+                pool.submit(first_bad, tasks).result if pool and len(tasks) >= PARALLEL_FROM else _now(tasks)
             )
         return done, pending
 
@@ -207,24 +206,13 @@ class Checker:
         return f"does not verify against key {env.key} of {env.author}"
 
 
-def first_bad_signature(tasks: Sequence[Any], pool: ThreadPoolExecutor | None) -> int | None:
-    """The lowest index whose signature fails, verifying in ``pool``'s threads when it pays."""
-    if pool is None or len(tasks) < PARALLEL_FROM:
-        return _first_bad(tasks)
-    step = max(PARALLEL_FROM, len(tasks) // (4 * workers()))
-    futures: list[Future[int | None]] = [
-        pool.submit(_first_bad, tasks[i : i + step]) for i in range(0, len(tasks), step)
-    ]
-    bad = [f.result() for f in futures]
-    return min((b for b in bad if b is not None), default=None)
-
-
 def _now(tasks: Sequence[_Task]) -> Callable[[], int | None]:
-    bad = _first_bad(tasks)
+    bad = first_bad(tasks)
     return lambda: bad
 
 
-def _first_bad(tasks: Sequence[_Task]) -> int | None:
+def first_bad(tasks: Sequence[_Task]) -> int | None:
+    """The lowest index among ``tasks`` whose signature fails, or None."""
     for t in tasks:
         if not verify(t.public_key, t.message, t.signature):
             return t.index

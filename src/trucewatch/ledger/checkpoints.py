@@ -10,8 +10,6 @@ tree nodes in one query each.
 
 from __future__ import annotations
 
-import base64
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -178,18 +176,3 @@ def inclusion_proof(session: Session, index: int, size: int | None = None) -> li
 
 def consistency_proof(session: Session, size1: int, size2: int) -> list[bytes]:
     return merkle.consistency_proof(size1, size2, lambda keys: nodes(session, keys))
-
-
-def entry_by_hash(session: Session, digest: bytes) -> Entry:
-    found = session.scalar(select(Entry).where(Entry.hash == digest))
-    if found is None:
-        raise NotFound(f"no entry with hash {digest.hex()}")
-    return found
-
-
-def cosignatures_of(session: Session, size: int) -> Sequence[Cosignature]:
-    return session.scalars(select(Cosignature).where(Cosignature.checkpoint_size == size)).all()
-
-
-def b64(data: bytes) -> str:
-    return base64.b64encode(data).decode()

@@ -32,7 +32,7 @@ import orjson
 
 from trucewatch.errors import TrucewatchError
 from trucewatch.ledger.canonical import canonical_json
-from trucewatch.ledger.merkle import HASH_SIZE, leaf_hash
+from trucewatch.ledger.merkle import HASH_SIZE
 
 VERSION = 1
 ZERO_HASH = bytes(HASH_SIZE)
@@ -124,10 +124,6 @@ def make_line(envelope: bytes, signature: bytes | None) -> bytes:
     if signature is None:
         return _HEAD + envelope + b"}"
     return _HEAD + envelope + _SIG + base64.b64encode(signature) + b'"}'
-
-
-def entry_hash(line: bytes) -> bytes:
-    return leaf_hash(line)
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import base64
 import binascii
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
@@ -154,10 +154,6 @@ class Keyring:
 
     def copy(self) -> Keyring:
         return Keyring(dict(self.keys), dict(self.roles), self.origin)
-
-    @classmethod
-    def of(cls, keys: Iterable[KeyState], roles: Mapping[str, str], origin: str | None) -> Keyring:
-        return cls({k.key_id: k for k in keys}, dict(roles), origin)
 
 
 def _public_key(text: Any) -> bytes:

@@ -140,15 +140,13 @@ def record(
     datas = list(encoded) if encoded is not None else [canonical_json(p) for p in payloads]
     lines, sealed = _sign(checker, kind, signers, payloads, datas, at)
     extra = list(parsed) if parsed is not None else [None] * len(payloads)
-    return _store(session, checker, lines, sealed, _Known(kind, payloads, datas, extra))
+    return _store(session, checker, lines, sealed, _Known(datas, extra))
 
 
 @dataclass(frozen=True, slots=True)
 class _Known:
     """What :func:`record` already knows of its payloads, so the appliers need not parse them again."""
 
-    kind: EntryKind
-    payloads: Sequence[Mapping[str, Any]]
     datas: Sequence[bytes]
     parsed: Sequence[Any]
 
@@ -305,7 +303,7 @@ def _write(session: Session, checked: Sequence[Checked], sealed: Mapping[int, Se
 
 
 def _recorded(checked: Sequence[Checked], sealed: Mapping[int, Sealed], known: _Known | None) -> Iterator[Recorded]:
-    mine = iter(range(len(known.payloads))) if known else None
+    mine = iter(range(len(known.datas))) if known else None
     for c in checked:
         env = c.envelope
         if env.kind in _LEDGER_ONLY:
