@@ -6,6 +6,8 @@
      ├── InvalidInput               bad input: one or more FieldProblem, all reported at once
      ├── NotFound                   a record named by the caller does not exist
      ├── Conflict                   the write contradicts what is stored (a reused ref, ...)
+     ├── Unauthenticated            no valid access token: unknown, revoked or expired
+     ├── Forbidden                  authenticated, but the role may not do this
      ├── StorageError               the database is unreachable, or not a trucewatch database
      ├── ConfigError                a setting is missing or malformed
      │    └── KeyFileError          a private key file cannot be read (passphrase, format)
@@ -64,6 +66,14 @@ class NotFound(TrucewatchError):  # noqa: N818
 
 class Conflict(TrucewatchError):  # noqa: N818
     """The write contradicts what is already stored."""
+
+
+class Unauthenticated(TrucewatchError):  # noqa: N818
+    """The caller gave no valid access token: unknown, revoked or expired."""
+
+
+class Forbidden(TrucewatchError):  # noqa: N818
+    """Authenticated, but the role may not do this."""
 
 
 class StorageError(TrucewatchError):

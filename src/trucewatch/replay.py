@@ -5,6 +5,12 @@ store's own checks and the same appliers; :func:`verify_database` verifies the
 log (as ``trucewatch verify`` does on an export), the sealed payloads against
 their commitments, and then compares every table with a rebuild: a row edited,
 added or deleted directly in a table shows up as a difference.
+
+Local access state of one server is not a record of the mechanism, no entry makes
+it, and so it is neither rebuilt nor compared: the ``api_tokens`` table, and the
+members that ``trucewatch token new`` created for tokens (``members.local``). Those
+members are left out of the id ranks too, so that a roster member added after them
+still matches its rebuild.
 """
 
 from __future__ import annotations
@@ -15,7 +21,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, cast
 
-from sqlalchemy import Integer, Table, insert, select
+from sqlalchemy import Integer, Select, Table, false, insert, select
 from sqlalchemy.orm import Session
 
 import trucewatch.geo.service
@@ -41,7 +47,10 @@ APPLIERS = (
     trucewatch.mechanism.service,
 )
 """The modules whose appliers a replay needs (importing them registers them)."""
-SKIPPED = frozenset({"alembic_version"})
+SKIPPED = frozenset({"alembic_version", "api_tokens"})
+"""Tables no entry makes: Alembic's own, and this server's access tokens."""
+LOCAL_ROWS = {"members": "local"}
+"""Tables that also hold rows of this server alone, by the boolean column that marks them."""
 
 
 def rebuild(
@@ -129,8 +138,9 @@ Snapshot = dict[str, dict[tuple[Any, ...], dict[str, Any]]]
 
 
 def snapshot(session: Session) -> Snapshot:
-    """Every table's rows by primary key, with generated ids replaced by their rank (a replay may skip
-    sequence numbers that a live database used up on rolled-back writes), and references mapped the same way."""
+    """Every table's rows that the log makes, by primary key, with generated ids replaced by their rank (a replay
+    may skip sequence numbers that a live database used up on rolled-back writes), and references mapped the same
+    way. This server's local access state (``SKIPPED``, ``LOCAL_ROWS``) is left out."""
     tables = [t for t in metadata.sorted_tables if t.name not in SKIPPED]
     ranks = {t.name: _ranks(session, t) for t in tables if _generated_id(t)}
     return {t.name: _rows(session, t, ranks) for t in tables}
@@ -145,7 +155,14 @@ def _generated_id(table: Table) -> bool:
 
 def _ranks(session: Session, table: Table) -> dict[int, int]:
     column = next(iter(table.primary_key.columns))
-    return {value: rank for rank, value in enumerate(session.scalars(select(column).order_by(column)), start=1)}
+    query = _recorded(table, select(column)).order_by(column)
+    return {value: rank for rank, value in enumerate(session.scalars(query), start=1)}
+
+
+def _recorded(table: Table, query: Select[Any]) -> Select[Any]:
+    """``query`` limited to the rows of ``table`` that the log makes (not this server's local rows)."""
+    flag = LOCAL_ROWS.get(table.name)
+    return query if flag is None else query.where(table.c[flag] == false())
 
 
 def _rows(
@@ -158,7 +175,7 @@ def _rows(
             mapped[column.name] = ranks[targets[0]]
     pk = [c.name for c in table.primary_key.columns]
     out: dict[tuple[Any, ...], dict[str, Any]] = {}
-    for row in session.execute(select(table)):
+    for row in session.execute(_recorded(table, select(table))):
         values = {
             k: _plain(mapped[k].get(v, v) if k in mapped and v is not None else v) for k, v in row._mapping.items()
         }

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from trucewatch.cli import db, keys, ledger, registry, reports, serve
+from trucewatch.cli import db, keys, ledger, registry, reports, serve, tokens
 from trucewatch.cli.common import Commands, VersionOption
 
 app = typer.Typer(
@@ -28,6 +28,7 @@ keys.register(app)
 ledger.register(app)
 registry.register(app)
 reports.register(app)
+tokens.register(app)
 
 
 def main() -> None:

@@ -22,10 +22,11 @@ from typing import Any
 
 from trucewatch.errors import ProofError
 from trucewatch.ledger import merkle, notes
-from trucewatch.ledger.checker import Checker, LogError, first_bad, signature_pool
+from trucewatch.ledger.checker import Checker, LogError, Recent, first_bad, signature_pool
 from trucewatch.ledger.entries import EntryError, parse_line, signed_message
 from trucewatch.ledger.keyring import Keyring
-from trucewatch.ledger.merkle import leaf_hash
+from trucewatch.ledger.kinds import EntryKind
+from trucewatch.ledger.merkle import leaf_hash, root_of
 from trucewatch.ledger.signing import verify
 
 CHUNK = 4096
@@ -120,10 +121,11 @@ def verify_log(
 def _read(
     lines: Iterable[bytes], sizes: set[int], verdict: Verdict, pool: ThreadPoolExecutor
 ) -> tuple[Checker, _Reading]:
-    checker = Checker(Keyring())
+    checker = Checker(Keyring(), recent=Recent())
     reading = _Reading()
     futures: list[Future[int | None]] = []
     broken: Problem | None = None
+    previous: bytes | None = None
     for chunk in _chunks(iter(lines)):
         tasks = []
         for position, line in enumerate(chunk):
@@ -131,8 +133,9 @@ def _read(
                 checked, task = checker.check_one(line)
             except LogError as exc:
                 following = chunk[position + 1] if position + 1 < len(chunk) else None
-                broken = _culprit(exc, line, following, checker)
+                broken = _culprit(exc, (previous, line, following), checker)
                 break
+            previous = line
             if task is not None:
                 tasks.append(task)
             reading.leaves.append(checked.hash)
@@ -142,8 +145,8 @@ def _read(
         futures.append(pool.submit(first_bad, tasks))
         if broken is not None:
             break
-    if broken is None and checker._batch is not None:
-        broken = Problem(checker.size, f"seal: the batch opened at entry {checker._batch.first} is never sealed")
+    if broken is None and checker.pending_batch is not None:
+        broken = Problem(checker.size, f"seal: the batch opened at entry {checker.pending_batch} is never sealed")
     bad = min((i for i in (f.result() for f in futures) if i is not None), default=None)
     if bad is not None and (broken is None or broken.index is None or bad <= broken.index):
         broken = Problem(bad, "sig: the signature does not verify: the entry was altered or not signed by its key")
@@ -156,21 +159,33 @@ def _chunks(lines: Iterator[bytes]) -> Iterator[list[bytes]]:
         yield chunk
 
 
-def _culprit(exc: LogError, line: bytes, following: bytes | None, checker: Checker) -> Problem:
-    """A broken chain at entry j is entry j-1's fault when entry j itself is authentic: its signature
-    verifies, or (a batch member, unsigned) the next entry still chains to it."""
-    if exc.field != "prev" or exc.index == 0:
+def _culprit(exc: LogError, around: tuple[bytes | None, bytes, bytes | None], checker: Checker) -> Problem:
+    """Whose fault a broken chain at entry j is: entry j-1's when j-1 was altered, else entry j's.
+
+    Entry j is intact when the next entry still chains to it (an altered ``prev`` in entry j
+    would break the next link too); otherwise j-1 is judged by its own signature, or, for a
+    batch member sealed by entry j, by the seal's root over the batch.
+    """
+    previous, line, following = around
+    if exc.field != "prev" or exc.index == 0 or previous is None:
         return Problem(exc.index, f"{exc.field}: {exc.reason}" if exc.field else exc.reason)
-    parsed = parse_line(line)
-    key = checker.keyring.keys.get(parsed.envelope.key)
-    if parsed.signature is not None:
-        message = signed_message(parsed.envelope_bytes)
-        genuine = key is not None and verify(key.public_key, message, parsed.signature)
+    if following is not None and _prev_of(following) == leaf_hash(line):
+        altered = True
     else:
-        genuine = following is not None and _prev_of(following) == leaf_hash(line)
-    if genuine:
+        altered = _altered(previous, line, checker)
+    if altered:
         return Problem(exc.index - 1, f"its bytes do not hash to what entry {exc.index} records: it was altered")
     return Problem(exc.index, f"prev: {exc.reason}")
+
+
+def _altered(previous: bytes, line: bytes, checker: Checker) -> bool:
+    before = parse_line(previous)
+    if before.signature is not None:
+        key = checker.keyring.keys.get(before.envelope.key)
+        return key is None or not verify(key.public_key, signed_message(before.statement_bytes), before.signature)
+    seal = parse_line(line).envelope
+    members = checker.pending_members
+    return seal.kind == EntryKind.SEAL and str((seal.payload or {}).get("root")) != root_of(members).hex()
 
 
 def _prev_of(line: bytes) -> bytes | None:

@@ -24,10 +24,12 @@ class Entry(Base):
     """Short code of the delegation that signed the entry, or ``mechanism``."""
     key_id: Mapped[str] = mapped_column(String(16))
     """The signing key's id (16 hex digits)."""
-    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
     """The entry's time, as signed (UTC)."""
     hash: Mapped[bytes] = mapped_column(LargeBinary(32), unique=True)
     """The entry's RFC 6962 leaf hash: SHA-256(0x00 || line)."""
+    statement_hash: Mapped[bytes | None] = mapped_column(LargeBinary(32), unique=True, nullable=True)
+    """SHA-256 of the signed statement, for a signed entry: a statement enters the log once."""
     line: Mapped[bytes] = mapped_column(LargeBinary)
     """The exact bytes signed and hashed: canonical JSON, see docs/ledger.md."""
 

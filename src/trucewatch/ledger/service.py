@@ -20,18 +20,29 @@ from datetime import datetime
 from functools import cache
 from itertools import groupby
 from typing import Any, cast
+from weakref import WeakKeyDictionary
 
 import orjson
 from sqlalchemy import Table, delete, func, insert, select, text
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session
 
 from trucewatch.errors import Conflict, FieldProblem, InvalidInput, NotFound, TrucewatchError
 from trucewatch.ledger.canonical import canonical_json
 from trucewatch.ledger.checker import Checked, Checker, LogError, signature_pool
-from trucewatch.ledger.entries import Envelope, Signer, commitment, make_line, parse_line, signed_message
+from trucewatch.ledger.entries import (
+    Signer,
+    Submission,
+    commitment,
+    encode_statement,
+    parse_line,
+    place,
+    sign_statements,
+    statement_hash,
+)
 from trucewatch.ledger.keyring import Keyring
 from trucewatch.ledger.kinds import KEY_KINDS, EntryKind, Tier
-from trucewatch.ledger.merkle import Frontier, NodeKey, leaf_hash, root_of, subtrees
+from trucewatch.ledger.merkle import Frontier, NodeKey, subtrees
 from trucewatch.ledger.models import Entry, SealedPayload, TreeNode
 from trucewatch.store.engine import lock_writes
 
@@ -123,7 +134,7 @@ def record(
     encoded: Sequence[bytes] | None = None,
     parsed: Sequence[Any] | None = None,
 ) -> list[Recorded]:
-    """Sign one entry per payload, append and apply them; the caller owns the transaction.
+    """Sign one statement per payload, place them in the log, apply them; the caller owns the transaction.
 
     ``signer`` signs every payload, or there is one signer per payload. Consecutive
     payloads by one signer form a sealed batch: one signature over a Merkle root.
@@ -132,15 +143,38 @@ def record(
     """
     if not payloads:
         return []
+    signers = [signer] * len(payloads) if not isinstance(signer, Sequence) else list(signer)
+    datas = list(encoded) if encoded is not None else [canonical_json(p) for p in payloads]
+    submissions: list[Submission] = []
+    sealed: dict[int, Sealed] = {}
+    pos = 0
+    for _, run in groupby(signers, key=id):
+        count = len(list(run))
+        statements = [
+            _statement(kind, signers[pos], payloads[i], datas[i], at, sealed, i) for i in range(pos, pos + count)
+        ]
+        submissions.extend(sign_statements(signers[pos], str(kind), statements, at))
+        pos += count
+    extra = list(parsed) if parsed is not None else [None] * len(payloads)
+    return file_submissions(session, kind, submissions, sealed, known=_Known(datas, extra))
+
+
+def file_submissions(
+    session: Session,
+    kind: EntryKind,
+    submissions: Sequence[Submission],
+    sealed: Mapping[int, Sealed] | None = None,
+    *,
+    known: _Known | None = None,
+) -> list[Recorded]:
+    """Place signed submissions (signed here, or by a remote client) at the end of the log, then store
+    and apply them. ``sealed`` holds restricted payloads by the position of their statement."""
     if kind not in _APPLIERS:
         raise TrucewatchError(f"no applier registered for entry kind {kind}")
     lock_writes(session)
-    checker = load_checker(session)
-    signers = [signer] * len(payloads) if not isinstance(signer, Sequence) else list(signer)
-    datas = list(encoded) if encoded is not None else [canonical_json(p) for p in payloads]
-    lines, sealed = _sign(checker, kind, signers, payloads, datas, at)
-    extra = list(parsed) if parsed is not None else [None] * len(payloads)
-    return _store(session, checker, lines, sealed, _Known(datas, extra))
+    checker = _writer_checker(session)
+    lines, placed = place(checker.size, checker.last_hash, submissions)
+    return _store(session, checker, lines, {placed[i]: s for i, s in (sealed or {}).items()}, known)
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,13 +192,13 @@ def append(
     *,
     erased: Collection[int] = (),
 ) -> list[Recorded]:
-    """Append lines signed elsewhere (a remote client, a log being rebuilt) and apply them.
+    """Append lines placed elsewhere (a log being rebuilt) and apply them.
 
     In a rebuild, ``erased`` names the restricted entries whose payload an erasure entry erased:
     they are kept without rows. Any other restricted entry must come with its payload.
     """
     lock_writes(session)
-    return _store(session, load_checker(session), lines, dict(sealed or {}), None, erased=erased)
+    return _store(session, _writer_checker(session), lines, dict(sealed or {}), None, erased=erased)
 
 
 def append_entries(
@@ -184,65 +218,37 @@ def append_entries(
         _match_sealed(checked, sealed or {}, erased=erased)
     except LogError as exc:
         raise InvalidInput([FieldProblem(f"entry {exc.index}", exc.field or "line", exc.reason)]) from exc
+    _refuse_replays(session, checked)
     _write(session, checked, sealed or {})
     return checked
 
 
-def _sign(
-    checker: Checker,
-    kind: EntryKind,
-    signers: Sequence[Signer],
-    payloads: Sequence[Mapping[str, Any]],
-    datas: Sequence[bytes],
-    at: datetime,
-) -> tuple[list[bytes], dict[int, Sealed]]:
-    if checker.last_time is not None and at < checker.last_time:
-        raise Conflict(f"the write's time {at.isoformat()} is before the log's last entry ({checker.last_time})")
-    lines: list[bytes] = []
-    sealed: dict[int, Sealed] = {}
-    index, prev, pos = checker.size, checker.last_hash, 0
-    for _, run in groupby(signers, key=id):
-        count = len(list(run))
-        signer = signers[pos]
-        seal = index + count if count > 1 and kind not in KEY_KINDS else None
-        for payload, data in zip(payloads[pos : pos + count], datas[pos : pos + count], strict=True):
-            env, secret = _envelope(kind, signer, payload, data, index, prev, at, seal)
-            if secret is not None:
-                sealed[index] = secret
-            line = make_line(env, None if seal else signer.sign(signed_message(env)))
-            lines.append(line)
-            index, prev = index + 1, leaf_hash(line)
-        if seal is not None:
-            line = _seal_line(signer, lines[-count:], seal, prev, at)
-            lines.append(line)
-            index, prev = index + 1, leaf_hash(line)
-        pos += count
-    return lines, sealed
-
-
-def _envelope(
+def _statement(
     kind: EntryKind,
     signer: Signer,
     payload: Mapping[str, Any],
     data: bytes,
-    index: int,
-    prev: bytes,
     at: datetime,
-    seal: int | None,
-) -> tuple[bytes, Sealed | None]:
+    sealed: dict[int, Sealed],
+    position: int,
+) -> bytes:
+    """A payload's statement; a restricted one holds a salted commitment, its payload goes to ``sealed``."""
     author, key = signer.delegation, signer.key_id
     if payload.get("tier") == Tier.RESTRICTED and kind not in KEY_KINDS:
         salt = secrets.token_bytes(32)
-        env = Envelope(index, str(kind), author, key, at, prev, commitment=commitment(salt, data), seal=seal)
-        return env.encode(), Sealed(salt, data)
-    return Envelope(index, str(kind), author, key, at, prev, payload=payload, seal=seal).encode(), None
+        sealed[position] = Sealed(salt, data)
+        return encode_statement(str(kind), author, key, at, commitment=commitment(salt, data))
+    return encode_statement(str(kind), author, key, at, payload=data)
 
 
-def _seal_line(signer: Signer, members: Sequence[bytes], index: int, prev: bytes, at: datetime) -> bytes:
-    root = root_of([leaf_hash(m) for m in members])
-    payload = {"first": index - len(members), "size": len(members), "root": root.hex()}
-    env = Envelope(index, str(EntryKind.SEAL), signer.delegation, signer.key_id, at, prev, payload).encode()
-    return make_line(env, signer.sign(signed_message(env)))
+def _refuse_replays(session: Session, checked: Sequence[Checked]) -> None:
+    """A signed statement enters the log once: a copy of one already there is a replay."""
+    digests = {statement_hash(c.parsed.statement_bytes): c.envelope.index for c in checked if c.parsed.signature}
+    if not digests:
+        return
+    found = session.execute(select(Entry.idx, Entry.statement_hash).where(Entry.statement_hash.in_(digests)))
+    for idx, digest in found:
+        raise Conflict(f"entry {digests[bytes(digest or b'')]}: the same signed statement is already entry {idx}")
 
 
 def _store(
@@ -289,6 +295,7 @@ def _write(session: Session, checked: Sequence[Checked], sealed: Mapping[int, Se
                 "key_id": c.envelope.key,
                 "recorded_at": c.envelope.time,
                 "hash": c.hash,
+                "statement_hash": statement_hash(c.parsed.statement_bytes) if c.parsed.signature else None,
                 "line": c.parsed.line,
             }
             for c in checked
@@ -336,14 +343,39 @@ def _pool() -> ThreadPoolExecutor:
 
 
 def load_checker(session: Session) -> Checker:
-    """The log's state after its last entry: size, last hash and time, the tree's right edge, the keyring."""
-    last = session.execute(select(Entry.idx, Entry.hash, Entry.recorded_at).order_by(Entry.idx.desc()).limit(1)).first()
+    """The log's state after its last entry: size, last hash, latest time, the tree's right edge, the keyring."""
+    last = session.execute(select(Entry.idx, Entry.hash).order_by(Entry.idx.desc()).limit(1)).first()
     if last is None:
         return Checker(Keyring())
-    size = last[0] + 1
+    return _read_checker(session, last[0] + 1, last[1])
+
+
+_WRITERS: WeakKeyDictionary[Engine, Checker] = WeakKeyDictionary()
+
+
+def _writer_checker(session: Session) -> Checker:
+    """:func:`load_checker` for the writer holding the lock, kept between writes to one database.
+
+    The kept state serves while the log still ends where it left it; after a write that rolled back,
+    or one from another process, the log ends elsewhere and the state is read again.
+    """
+    last = session.execute(select(Entry.idx, Entry.hash).order_by(Entry.idx.desc()).limit(1)).first()
+    if last is None:
+        return Checker(Keyring())
+    bind = session.get_bind()
+    engine = bind.engine if isinstance(bind, Connection) else bind
+    kept = _WRITERS.get(engine)
+    if kept is not None and kept.size == last[0] + 1 and kept.last_hash == last[1] and kept.pending_batch is None:
+        return kept
+    checker = _WRITERS[engine] = _read_checker(session, last[0] + 1, last[1])
+    return checker
+
+
+def _read_checker(session: Session, size: int, last_hash: bytes) -> Checker:
     keys = subtrees(0, size)
     found = nodes(session, keys)
-    return Checker(load_keyring(session), size, last[1], last[2], Frontier(size, [found[k] for k in keys]))
+    latest = session.scalar(select(func.max(Entry.recorded_at)))
+    return Checker(load_keyring(session), size, last_hash, latest, Frontier(size, [found[k] for k in keys]))
 
 
 def load_keyring(session: Session) -> Keyring:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Date, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, LargeBinary, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from trucewatch.store.base import Base
@@ -45,8 +45,34 @@ class Member(Base):
     display_name: Mapped[str] = mapped_column(String(200))
     function: Mapped[str] = mapped_column(String(64))
     """What the member does: ``head_of_delegation``, ``analyst``, ..."""
+    local: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    """True for a member this server created for an access token (``trucewatch token new``), not a
+    ``delegation`` entry of the log: local access state, left out of ``trucewatch verify --db``."""
 
     delegation: Mapped[Delegation] = relationship(back_populates="members")
+
+
+class ApiToken(Base):
+    """A member's access token to this server's HTTP API: local access state, not a record of the mechanism.
+
+    Only the SHA-256 of the token is kept; the token itself is shown once, when it is made.
+    """
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"), index=True)
+    token_hash: Mapped[bytes] = mapped_column(LargeBinary(32), unique=True)
+    """SHA-256 of the token's text, by which a request's token is looked up."""
+    prefix: Mapped[str] = mapped_column(String(8))
+    """The token's first 8 characters (``tw_AbCd1``), so that an operator can tell tokens apart."""
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    """From this time on the token is refused; never, when empty."""
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    """From this time on the token is refused (``trucewatch token revoke``)."""
+
+    member: Mapped[Member] = relationship()
 
 
 class SigningKey(Base):

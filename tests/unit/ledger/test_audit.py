@@ -18,7 +18,7 @@ from trucewatch.errors import Conflict, InvalidInput, ProofError
 from trucewatch.ledger import notes
 from trucewatch.ledger.checker import Checker
 from trucewatch.ledger.checkpoints import cosign_checkpoint, sign_checkpoint
-from trucewatch.ledger.entries import Envelope, make_line, signed_message
+from trucewatch.ledger.entries import Envelope, signed_line
 from trucewatch.ledger.exports import export_log, verify_export
 from trucewatch.ledger.keyring import Keyring
 from trucewatch.ledger.models import Entry, SealedPayload
@@ -149,7 +149,7 @@ def test_rewriting_the_log_after_a_checkpoint_is_caught_by_its_root(export: Path
     kept = lines(export)[:-3]
     checker = Checker(Keyring())
     checker.check(kept)
-    forged = [_signed(checker, KEYS.mechanism, {"origin": "rewritten"}, "actor", LATER) for _ in range(4)]
+    forged = [_signed(checker, KEYS.mechanism, {"origin": f"rewritten {i}"}, "actor", LATER) for i in range(4)]
     write(export, kept + forged)
     index, reason = problem(export)
     assert index is None
@@ -163,8 +163,8 @@ def test_a_log_signed_by_another_key_than_the_trusted_one_is_refused(export: Pat
 
 
 def _signed(checker: Checker, signer: DelegationKey, payload: dict[str, object], kind: str, at: datetime) -> bytes:
-    env = Envelope(checker.size, kind, signer.delegation, signer.key_id, at, checker.last_hash, payload).encode()
-    line = make_line(env, signer.sign(signed_message(env)))
+    env = Envelope(checker.size, kind, signer.delegation, signer.key_id, at, checker.last_hash, payload)
+    line = signed_line(env, signer)
     checker.check([line])
     return line
 
@@ -173,7 +173,7 @@ def _forge(session: Session, signer: DelegationKey, at: datetime) -> bytes:
     """An entry the store would refuse, signed the way a client signs."""
     checker = load_checker(session)
     env = Envelope(checker.size, "report", signer.delegation, signer.key_id, at, checker.last_hash, report("forged"))
-    return make_line(env.encode(), signer.sign(signed_message(env.encode())))
+    return signed_line(env, signer)
 
 
 def _rotate(session: Session) -> DelegationKey:
@@ -206,8 +206,8 @@ def file_reports_with(session: Session, signer: DelegationKey) -> None:
 def _after(good: list[bytes], signer: DelegationKey) -> bytes:
     checker = Checker(Keyring())
     checker.check(good)
-    env = Envelope(checker.size, "report", "RU", signer.key_id, LATER, checker.last_hash, report("forged")).encode()
-    return make_line(env, signer.sign(signed_message(env)))
+    env = Envelope(checker.size, "report", "RU", signer.key_id, LATER, checker.last_hash, report("forged"))
+    return signed_line(env, signer)
 
 
 def test_an_entry_signed_with_an_expired_key_is_refused(log: Session) -> None:
@@ -335,9 +335,9 @@ def test_the_checker_refuses_what_no_honest_writer_makes(
     log: Session, kind: str, payload: dict[str, object], reason: str
 ) -> None:
     checker = load_checker(log)
-    env = Envelope(checker.size, kind, "mechanism", KEYS.mechanism.key_id, LATER, checker.last_hash, payload).encode()
+    env = Envelope(checker.size, kind, "mechanism", KEYS.mechanism.key_id, LATER, checker.last_hash, payload)
     with pytest.raises(InvalidInput, match=reason):
-        append(log, [make_line(env, KEYS.mechanism.sign(signed_message(env)))])
+        append(log, [signed_line(env, KEYS.mechanism)])
 
 
 def test_a_small_order_public_key_is_refused_at_registration(log: Session) -> None:

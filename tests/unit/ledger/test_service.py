@@ -33,7 +33,8 @@ def test_an_entry_holds_the_canonical_payload(session: Session) -> None:
     seed_registry(session, NOW, actors=False)
     submit_reports(session, [("a", report())], signers=SIGNERS, now=NOW)
     line = session.scalars(select(Entry.line).where(Entry.kind == "report")).one()
-    assert line.startswith(b'{"entry":{"author":"RU","index":')
+    assert line.startswith(b'{"entry":{"index":')
+    assert b'"statement":{"author":"RU","key":' in line
     payload = line.split(b'"payload":')[1]
     assert payload.startswith(b'{"casualties":{"injured_civilian":5,"killed_civilian":2},"delegation":"RU"')
     assert b" " not in payload.split(b'"narrative"')[0]
