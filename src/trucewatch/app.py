@@ -1,7 +1,9 @@
 """The web application: ``create_app(settings)``.
 
-Until the HTTP API and the web UI arrive, it serves one page saying what the
-database holds, and a liveness check.
+It serves the HTTP API under ``/api/v1`` (OpenAPI document at ``/api/v1/openapi.json``,
+interactive docs at ``/api/docs``, served from the package, nothing from a CDN),
+liveness and readiness at ``/healthz`` and ``/readyz``, and, until the web UI
+arrives, one page saying what the database holds.
 """
 
 from __future__ import annotations
@@ -9,13 +11,19 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from html import escape
+from pathlib import Path
 from typing import Any
 
+import fastapi_offline
 from fastapi import FastAPI
+from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse
+from fastapi.staticfiles import StaticFiles
 
 from trucewatch import __version__
 from trucewatch.analytics.stats import database_stats
+from trucewatch.api import evidence, health, incidents, ledger, mechanism, problems, registry, reports, stats
+from trucewatch.api.problems import BodyLimit
 from trucewatch.config import Settings
 from trucewatch.store.engine import open_database
 from trucewatch.store.migrate import upgrade
@@ -30,18 +38,61 @@ def create_app(settings: Settings) -> FastAPI:
         yield
         database.dispose()
 
-    app = FastAPI(title="trucewatch", version=__version__, lifespan=lifespan, docs_url=None, redoc_url=None)
+    app = FastAPI(
+        title="trucewatch",
+        version=__version__,
+        description=API_DESCRIPTION,
+        lifespan=lifespan,
+        openapi_url=f"{API}/openapi.json",
+        docs_url=None,
+        redoc_url=None,
+    )
+    app.state.database = database
+    app.state.settings = settings
+    problems.install(app)
+    app.add_middleware(BodyLimit, limit=settings.max_body_bytes, exempt=(f"{API}/evidence",))
+    for router in (
+        registry.router,
+        reports.router,
+        evidence.router,
+        incidents.router,
+        mechanism.router,
+        ledger.router,
+        stats.router,
+    ):
+        app.include_router(router, prefix=API)
+    app.include_router(health.router)
+    _docs(app)
 
-    @app.get("/", response_class=HTMLResponse)
+    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
     def home() -> str:
         with database.begin() as session:
             return _page(database_stats(session))
 
-    @app.get("/healthz")
-    def healthz() -> dict[str, str]:
-        return {"status": "ok"}
-
     return app
+
+
+API = "/api/v1"
+API_DESCRIPTION = (
+    "The HTTP API of a ceasefire monitoring mechanism. Authenticate with a member's token "
+    "(`Authorization: Bearer ...`, from `trucewatch token new`). Writes are statements signed with your "
+    "delegation's key (docs/ledger.md, docs/api.md). Errors are RFC 9457 problem details."
+)
+
+
+def _docs(app: FastAPI) -> None:
+    """Swagger UI from the package's own copy (fastapi-offline): no request leaves the server."""
+    app.mount("/api/docs/static", StaticFiles(directory=Path(fastapi_offline.__file__).parent / "static"), "docs")
+
+    @app.get("/api/docs", include_in_schema=False)
+    def docs() -> HTMLResponse:
+        return get_swagger_ui_html(
+            openapi_url=f"{API}/openapi.json",
+            title="trucewatch API",
+            swagger_js_url="/api/docs/static/swagger-ui-bundle.js",
+            swagger_css_url="/api/docs/static/swagger-ui.css",
+            swagger_favicon_url="/api/docs/static/favicon.png",
+        )
 
 
 def _page(stats: dict[str, Any]) -> str:

@@ -22,6 +22,21 @@ class Settings(BaseSettings):
     """Address ``trucewatch serve`` listens on."""
     port: int = 8000
     """Port ``trucewatch serve`` listens on."""
+    max_body_bytes: int = 1_048_576
+    """Largest request body the API accepts (bytes); evidence uploads have their own limit."""
+    max_evidence_bytes: int = 100 * 1_048_576
+    """Largest evidence file the API accepts (bytes), streamed to disk, never held in memory."""
+    evidence_dir: str = ""
+    """Where evidence files are kept, by SHA-256; empty: ``<database file>.evidence/`` (or
+    ``./trucewatch-evidence/`` for a database URL)."""
+
+    @property
+    def evidence_path(self) -> Path:
+        if self.evidence_dir:
+            return Path(self.evidence_dir).expanduser()
+        if "://" not in self.db:
+            return Path(self.db).expanduser().with_name(Path(self.db).name + ".evidence")
+        return Path("trucewatch-evidence")
 
     @property
     def database_url(self) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select
@@ -12,10 +13,11 @@ from trucewatch.geo.models import Zone
 from trucewatch.incidents.models import Incident
 from trucewatch.ledger.models import Entry
 from trucewatch.mechanism.models import Commitment, Meeting
+from trucewatch.registry.access import OPERATOR, Viewer, readable
 from trucewatch.registry.models import Actor, Delegation
 from trucewatch.reports.models import Report
 from trucewatch.reports.service import current_reports
-from trucewatch.store.sql import year_month
+from trucewatch.store.sql import year_month, year_month_day
 
 TOTALS = {
     "incidents": Incident,
@@ -63,3 +65,37 @@ def _by_month(session: Session) -> dict[str, int]:
     month = year_month(Report.occurred_at)
     query = select(month, func.count()).where(current_reports()).group_by(month).order_by(month)
     return dict(session.execute(query).all())
+
+
+def report_stats(
+    session: Session, *, viewer: Viewer = OPERATOR, since: datetime | None = None, until: datetime | None = None
+) -> dict[str, Any]:
+    """Counts of the current reports the viewer may read: by type, governorate, alleged perpetrator, day."""
+    where = [current_reports(), readable(viewer, Report.tier, Report.delegation_id)]
+    if since is not None:
+        where.append(Report.occurred_at >= since)
+    if until is not None:
+        where.append(Report.occurred_at < until)
+    areas = syria_admin_areas()
+    by_area = _grouped(session, Report.governorate, where)
+    perpetrator = func.coalesce(Actor.name, Report.perpetrator)
+    joined = (
+        select(perpetrator, func.count()).select_from(Report).outerjoin(Actor, Report.perpetrator_actor_id == Actor.id)
+    )
+    by_actor = session.execute(joined.where(*where).group_by(perpetrator).order_by(func.count().desc(), perpetrator))
+    day = year_month_day(Report.occurred_at)
+    by_day = session.execute(select(day, func.count()).where(*where).group_by(day).order_by(day))
+    return {
+        "reports": session.scalar(select(func.count()).select_from(Report).where(*where)) or 0,
+        "by_type": _grouped(session, Report.violation_type, where),
+        "by_governorate": {
+            (areas.governorate_name(k) if k in areas.governorates else k): n for k, n in by_area.items()
+        },
+        "by_perpetrator": {str(k) if k is not None else "(unknown)": n for k, n in by_actor},
+        "by_day": {str(k): n for k, n in by_day},
+    }
+
+
+def _grouped(session: Session, column: Any, where: list[Any]) -> dict[str, int]:
+    query = select(column, func.count()).where(*where).group_by(column).order_by(func.count().desc(), column)
+    return {str(key) if key is not None else "(unknown)": n for key, n in session.execute(query)}

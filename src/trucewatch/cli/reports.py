@@ -27,11 +27,10 @@ from trucewatch.errors import FieldProblem, InvalidInput
 from trucewatch.geo.admin import syria_admin_areas
 from trucewatch.reports.files import read_reports
 from trucewatch.reports.imports import import_reports
+from trucewatch.reports.queries import ReportFilter, list_reports
 from trucewatch.reports.service import (
-    ReportFilter,
     Submitted,
     describe_report,
-    list_reports,
 )
 
 reports = typer.Typer(no_args_is_help=True, help="Reports of possible violations.")

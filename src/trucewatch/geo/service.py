@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import date, datetime
 
 import orjson
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from trucewatch.errors import FieldProblem, InvalidInput
 from trucewatch.geo.models import Zone, ZoneControl
@@ -51,3 +51,17 @@ def _apply_zones(session: Session, entries: Sequence[Recorded]) -> None:
         zone.controllers = [ZoneControl(actor_id=actors[key]) for key in z.controllers]
         session.add(zone)
     session.flush()
+
+
+def list_zones(session: Session, *, on: date | None = None) -> Sequence[Zone]:
+    """Zone versions, all of them or those valid on one day, with their controllers."""
+    query = select(Zone).options(selectinload(Zone.controllers)).order_by(Zone.valid_from, Zone.id)
+    if on is not None:
+        query = query.where(Zone.valid_from <= on, (Zone.valid_to.is_(None)) | (Zone.valid_to > on))
+    return session.scalars(query).all()
+
+
+def controller_keys(session: Session, zones: Sequence[Zone]) -> dict[int, str]:
+    """Actor id to actor key, for the actors that control ``zones``."""
+    ids = {c.actor_id for z in zones for c in z.controllers}
+    return dict(session.execute(select(Actor.id, Actor.key).where(Actor.id.in_(ids)))) if ids else {}

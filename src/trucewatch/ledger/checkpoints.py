@@ -175,4 +175,9 @@ def inclusion_proof(session: Session, index: int, size: int | None = None) -> li
 
 
 def consistency_proof(session: Session, size1: int, size2: int) -> list[bytes]:
+    """The proof that the tree of ``size2`` entries extends the tree of ``size1``."""
+    current = tree_size(session)
+    if not 0 < size1 <= size2 <= current:
+        problem = f"needs 0 < size1 <= size2 <= {current} (the log's size); got {size1} and {size2}"
+        raise InvalidInput([FieldProblem("query", "size2" if size1 <= size2 else "size1", problem)])
     return merkle.consistency_proof(size1, size2, lambda keys: nodes(session, keys))

@@ -156,7 +156,7 @@ def record(
         submissions.extend(sign_statements(signers[pos], str(kind), statements, at))
         pos += count
     extra = list(parsed) if parsed is not None else [None] * len(payloads)
-    return file_submissions(session, kind, submissions, sealed, known=_Known(datas, extra))
+    return file_submissions(session, kind, submissions, sealed, known=Known(datas, extra))
 
 
 def file_submissions(
@@ -165,7 +165,7 @@ def file_submissions(
     submissions: Sequence[Submission],
     sealed: Mapping[int, Sealed] | None = None,
     *,
-    known: _Known | None = None,
+    known: Known | None = None,
 ) -> list[Recorded]:
     """Place signed submissions (signed here, or by a remote client) at the end of the log, then store
     and apply them. ``sealed`` holds restricted payloads by the position of their statement."""
@@ -178,7 +178,7 @@ def file_submissions(
 
 
 @dataclass(frozen=True, slots=True)
-class _Known:
+class Known:
     """What :func:`record` already knows of its payloads, so the appliers need not parse them again."""
 
     datas: Sequence[bytes]
@@ -256,7 +256,7 @@ def _store(
     checker: Checker,
     lines: Sequence[bytes],
     sealed: Mapping[int, Sealed],
-    known: _Known | None,
+    known: Known | None,
     *,
     erased: Collection[int] = (),
 ) -> list[Recorded]:
@@ -309,7 +309,7 @@ def _write(session: Session, checked: Sequence[Checked], sealed: Mapping[int, Se
         session.execute(insert(cast(Table, SealedPayload.__table__)), rows)
 
 
-def _recorded(checked: Sequence[Checked], sealed: Mapping[int, Sealed], known: _Known | None) -> Iterator[Recorded]:
+def _recorded(checked: Sequence[Checked], sealed: Mapping[int, Sealed], known: Known | None) -> Iterator[Recorded]:
     mine = iter(range(len(known.datas))) if known else None
     for c in checked:
         env = c.envelope
@@ -407,6 +407,28 @@ def nodes(session: Session, keys: Collection[NodeKey]) -> dict[NodeKey, bytes]:
         query_text = text(f"SELECT level, idx, hash FROM tree_nodes WHERE {where}")  # noqa: S608 - placeholders only
         found.update(((level, i), h) for level, i, h in session.execute(query_text, params))
     return found
+
+
+def entry_at(session: Session, index: int | None) -> Entry:
+    """Entry ``index``; NotFound when the log is shorter."""
+    found = session.get(Entry, index) if index is not None else None
+    if found is None:
+        raise NotFound(f"no entry {index}" if index is not None else "name an entry: its index or its hash")
+    return found
+
+
+def entry_by_hash(session: Session, digest: bytes) -> Entry:
+    found = session.scalar(select(Entry).where(Entry.hash == digest))
+    if found is None:
+        raise NotFound(f"no entry with hash {digest.hex()}")
+    return found
+
+
+def entry_range(session: Session, start: int, limit: int) -> tuple[list[Entry], bool]:
+    """Up to ``limit`` entries from ``start``, and whether more follow."""
+    query = select(Entry).where(Entry.idx >= start, Entry.idx < start + limit + 1).order_by(Entry.idx)
+    rows = list(session.scalars(query))
+    return rows[:limit], len(rows) > limit
 
 
 def next_index(session: Session) -> int:

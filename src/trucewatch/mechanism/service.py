@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
@@ -142,3 +143,32 @@ def _unique_keys(session: Session, table: type[Meeting] | type[Commitment], keys
     dupes = taken | {k for k in keys if keys.count(k) > 1}
     if dupes:
         raise Conflict(f"{what} key already in use: {', '.join(sorted(dupes))}")
+
+
+def describe_meetings(session: Session) -> list[dict[str, Any]]:
+    """Every meeting as JSON-ready data, attendance by delegation code."""
+    codes = {i: c for c, i in _delegation_ids(session).items()}
+    return [
+        {
+            "key": m.key, "kind": m.kind, "title": m.title, "starts_on": m.starts_on, "ends_on": m.ends_on,
+            "place": m.place, "agenda": m.agenda, "outcomes": m.outcomes, "source": m.source,
+            "attendance": [{"delegation": codes[a.delegation_id], "capacity": a.capacity} for a in m.attendance],
+        }
+        for m in list_meetings(session)
+    ]  # fmt: skip
+
+
+def describe_commitments(session: Session) -> list[dict[str, Any]]:
+    """Every commitment as JSON-ready data, with its meeting's key, its parties' codes and its status history."""
+    codes = {i: c for c, i in _delegation_ids(session).items()}
+    meetings = dict(session.execute(select(Meeting.id, Meeting.key)))
+    query = select(Commitment).options(selectinload(Commitment.parties), selectinload(Commitment.updates))
+    return [
+        {
+            "key": c.key, "kind": c.kind, "title": c.title, "deadline": c.deadline, "status": c.status,
+            "meeting": meetings.get(c.meeting_id) if c.meeting_id is not None else None, "source": c.source,
+            "parties": [codes[p.delegation_id] for p in c.parties],
+            "updates": [{"status": u.status, "on": u.on, "note": u.note} for u in c.updates],
+        }
+        for c in session.scalars(query.order_by(Commitment.id))
+    ]  # fmt: skip

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from alembic import context
 
-from trucewatch.migrations.tables import metadata
+from trucewatch.migrations.tables import include_object, metadata
 
 
 def run() -> None:
@@ -16,6 +16,7 @@ def run() -> None:
         target_metadata=metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        include_object=include_object,
     )
     with context.begin_transaction():
         context.run_migrations()

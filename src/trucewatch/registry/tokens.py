@@ -18,6 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from trucewatch.errors import Conflict, FieldProblem, InvalidInput, NotFound, Unauthenticated
+from trucewatch.registry.access import Viewer
 from trucewatch.registry.models import ApiToken, Delegation, Member
 from trucewatch.registry.schemas import MemberIn
 from trucewatch.registry.service import get_delegation
@@ -49,6 +50,12 @@ class Account:
     role: str
     """The delegation's role: ``guarantor``, ``party``, ``observer`` or ``secretariat``."""
     token_id: int
+    delegation_id: int = 0
+
+    @property
+    def viewer(self) -> Viewer:
+        """Who the account is, for the access rules."""
+        return Viewer(self.role, self.delegation, self.delegation_id, self.login)
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,7 +107,12 @@ def authenticate(session: Session, token: str, *, now: datetime) -> Account:
     if refused:
         raise Unauthenticated(f"this token is {refused}")
     return Account(
-        member_id=member.id, login=member.login, delegation=delegation.code, role=delegation.role, token_id=row.id
+        member_id=member.id,
+        login=member.login,
+        delegation=delegation.code,
+        role=delegation.role,
+        token_id=row.id,
+        delegation_id=delegation.id,
     )
 
 

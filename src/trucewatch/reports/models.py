@@ -17,7 +17,7 @@ class Report(Base):
     __tablename__ = "reports"
     __table_args__ = (
         UniqueConstraint("delegation_id", "ref"),
-        Index("ix_reports_occurred_at", "occurred_at"),
+        Index("ix_reports_occurred_at_id", "occurred_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, cast
@@ -14,9 +14,10 @@ from sqlalchemy.orm import Session, aliased
 from trucewatch.errors import Conflict, FieldProblem, InvalidInput
 from trucewatch.geo.admin import syria_admin_areas
 from trucewatch.ledger.canonical import canonical_json, sha256_hex
-from trucewatch.ledger.entries import Signer
+from trucewatch.ledger.entries import Signer, Submission
+from trucewatch.ledger.intake import open_submission
 from trucewatch.ledger.kinds import EntryKind
-from trucewatch.ledger.service import Recorded, applies, erases, record
+from trucewatch.ledger.service import Known, Recorded, Sealed, applies, erases, file_submissions, record
 from trucewatch.registry.models import Delegation
 from trucewatch.registry.schemas import REPORTING_ROLES, Role
 from trucewatch.registry.service import ActorIndex
@@ -45,6 +46,8 @@ class Submitted:
     rejected: list[Rejected] = field(default_factory=list)
     unresolved: dict[str, int] = field(default_factory=dict)
     """Perpetrator and target names that no registry actor carries, with counts."""
+    entries: list[int] = field(default_factory=list)
+    """The log index of each report stored, in the order given."""
 
 
 @dataclass
@@ -74,40 +77,94 @@ def submit_reports(
     delegation's key, so a delegation files only its own reports.
     """
     outcome = Submitted()
-    candidates = _parse_all(incoming, now, outcome)
-    delegations = {d.code: d for d in session.scalars(select(Delegation))}
-    for c in candidates:
-        _check_delegation(c, delegations, signers)
-    stored = _stored_refs(session, candidates, delegations)
-    fresh = _drop_known(candidates, stored, outcome)
-    _check_supersedes(session, fresh, stored)
-    good = [c for c in fresh if not c.problems]
-    outcome.rejected.extend(Rejected(c.record, c.data, tuple(c.problems)) for c in fresh if c.problems)
+    good = _checked(session, _parse_all(incoming, now, outcome), signers.keys(), outcome)
     if outcome.rejected and not skip_invalid:
         raise InvalidInput([p for r in outcome.rejected for p in r.problems])
-    _record_by_author(session, good, signers, now)
+    outcome.entries = [r.idx for r in _record_by_author(session, good, signers, now)]
     outcome.stored += len(good)
     _count_unresolved(session, good, outcome)
     return outcome
 
 
-def _parse_all(incoming: Sequence[Incoming], now: datetime, outcome: Submitted) -> list[_Candidate]:
+def file_signed_reports(
+    session: Session,
+    submission: Submission,
+    restricted: Mapping[int, tuple[bytes, bytes]],
+    *,
+    author: str,
+    now: datetime,
+) -> Submitted:
+    """Store reports their delegation signed elsewhere (the HTTP API), as signed; all or nothing.
+
+    The checks are :func:`submit_reports`'s. A submission stored before, byte for byte, is
+    stored once: sending it again changes nothing and says so (``unchanged``).
+    """
+    opened = open_submission(submission, restricted, kind=EntryKind.REPORT, author=author, now=now)
+    outcome = Submitted()
+    labelled = [(f"statements[{i}].payload", p) for i, p in enumerate(opened.payloads)]
+    candidates = _parse_all(labelled, now, outcome, signed=opened.datas)
+    good = _checked(session, candidates, {author}, outcome)
+    if outcome.unchanged == len(opened.payloads):
+        return outcome
+    if outcome.unchanged:
+        problem = "filed before, alone or in another batch: a signed batch is stored whole or not at all"
+        raise InvalidInput([FieldProblem("submission", "statements", f"{outcome.unchanged} of them were {problem}")])
+    if outcome.rejected:
+        raise InvalidInput([p for r in outcome.rejected for p in r.problems])
+    known = Known([c.encoded for c in good], [c.report for c in good])
+    recorded = file_submissions(session, EntryKind.REPORT, [submission], _sealed(restricted), known=known)
+    outcome.entries = [r.idx for r in recorded]
+    outcome.stored += len(good)
+    _count_unresolved(session, good, outcome)
+    return outcome
+
+
+def _sealed(restricted: Mapping[int, tuple[bytes, bytes]]) -> dict[int, Sealed]:
+    return {position: Sealed(salt, data) for position, (salt, data) in restricted.items()}
+
+
+def _checked(
+    session: Session, candidates: list[_Candidate], authors: Collection[str], outcome: Submitted
+) -> list[_Candidate]:
+    """Run every check on parsed reports; the good ones are returned, the others added to ``outcome``."""
+    delegations = {d.code: d for d in session.scalars(select(Delegation))}
+    for c in candidates:
+        _check_delegation(c, delegations, authors)
+    stored = _stored_refs(session, candidates, delegations)
+    fresh = _drop_known(candidates, stored, outcome)
+    _check_supersedes(session, fresh, stored)
+    outcome.rejected.extend(Rejected(c.record, c.data, tuple(c.problems)) for c in fresh if c.problems)
+    return [c for c in fresh if not c.problems]
+
+
+def _parse_all(
+    incoming: Sequence[Incoming], now: datetime, outcome: Submitted, *, signed: Sequence[bytes] | None = None
+) -> list[_Candidate]:
+    """Validate each report; its payload is its normal form, or, when ``signed``, the bytes its author signed."""
     context = {"now": now}
     parsed: list[_Candidate] = []
-    for label, data in incoming:
+    for i, (label, data) in enumerate(incoming):
         try:
             report = ReportIn.model_validate(data, context=context)
         except ValidationError as exc:
             outcome.rejected.append(Rejected(label, data, tuple(problems_of(exc, label))))
             continue
-        payload = report.model_dump(mode="json", exclude_none=True, exclude_defaults=True)
-        payload |= {"ref": report.ref, "delegation": report.delegation, "tier": str(report.tier)}
-        encoded = canonical_json(payload)
+        if signed is not None:
+            payload, encoded = dict(data), signed[i]
+        else:
+            payload = report_payload(report)
+            encoded = canonical_json(payload)
         parsed.append(_Candidate(label, data, report, payload, encoded, sha256_hex(encoded)))
     return parsed
 
 
-def _check_delegation(c: _Candidate, delegations: Mapping[str, Delegation], signers: Mapping[str, Signer]) -> None:
+def report_payload(report: ReportIn) -> dict[str, Any]:
+    """A report's normal form, as it is signed: defaults left out, ref, delegation and tier always in."""
+    payload = report.model_dump(mode="json", exclude_none=True, exclude_defaults=True)
+    return payload | {"ref": report.ref, "delegation": report.delegation, "tier": str(report.tier)}
+
+
+def _check_delegation(c: _Candidate, delegations: Mapping[str, Delegation], signers: Collection[str]) -> None:
     found = delegations.get(c.report.delegation)
     if found is None:
         c.problems.append(FieldProblem(c.record, "delegation", f"no delegation with code {c.report.delegation!r}"))
@@ -225,9 +282,9 @@ def _supersession_state(
 
 def _record_by_author(
     session: Session, good: Sequence[_Candidate], signers: Mapping[str, Signer], now: datetime
-) -> None:
+) -> list[Recorded]:
     """One entry per report, in input order, each signed by the report's delegation."""
-    record(
+    return record(
         session,
         EntryKind.REPORT,
         [signers[c.report.delegation] for c in good],
@@ -335,39 +392,6 @@ def _row(
         "entry_idx": entry.idx,
         "recorded_at": entry.recorded_at,
     }
-
-
-@dataclass(frozen=True)
-class ReportFilter:
-    """Which reports a listing shows; every field narrows it, ``None`` leaves it open."""
-
-    since: datetime | None = None
-    until: datetime | None = None
-    violation_type: str | None = None
-    delegation: str | None = None
-    governorate: str | None = None
-    """A governorate's p-code (``SY02``)."""
-    include_superseded: bool = False
-    limit: int | None = None
-
-
-def list_reports(session: Session, where: ReportFilter) -> Sequence[tuple[Report, str]]:
-    """Reports with their delegation's code, oldest first; corrected reports left out by default."""
-    query = select(Report, Delegation.code).join(Delegation, Report.delegation_id == Delegation.id)
-    if where.since is not None:
-        query = query.where(Report.occurred_at >= where.since)
-    if where.until is not None:
-        query = query.where(Report.occurred_at < where.until)
-    if where.violation_type is not None:
-        query = query.where(Report.violation_type == where.violation_type)
-    if where.delegation is not None:
-        query = query.where(Delegation.code == where.delegation)
-    if where.governorate is not None:
-        query = query.where(Report.governorate == where.governorate)
-    if not where.include_superseded:
-        query = query.where(current_reports())
-    query = query.order_by(Report.occurred_at, Report.id).limit(where.limit)
-    return session.execute(query).all()
 
 
 def current_reports() -> Any:

@@ -44,3 +44,14 @@ def upgrade(db: Database) -> bool:
     except OperationalError as exc:
         raise StorageError(f"cannot open the database {db.engine.url!r}: {exc.orig}") from exc
     return True
+
+
+def readiness(db: Database) -> str | None:
+    """Why the database cannot serve yet (unreachable, schema not current), or None when it can."""
+    try:
+        revision = current_revision(db)
+    except OperationalError as exc:
+        return f"the database does not answer: {exc.orig}"
+    if revision != head_revision():
+        return f"the schema is at revision {revision}, not {head_revision()}: run trucewatch init"
+    return None

@@ -7,7 +7,8 @@ from tests.factories import SIGNERS, report, seed_registry
 from trucewatch.errors import InvalidInput
 from trucewatch.ledger.models import Entry
 from trucewatch.reports.models import Report
-from trucewatch.reports.service import ReportFilter, describe_report, list_reports, submit_reports
+from trucewatch.reports.queries import ReportFilter, list_reports
+from trucewatch.reports.service import describe_report, submit_reports
 
 
 @pytest.fixture

@@ -1,0 +1,28 @@
+"""Meetings and the commitments agreed at them."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends
+
+from trucewatch.api.deps import Db, allow
+from trucewatch.api.schemas import CommitmentOut, MeetingOut
+from trucewatch.mechanism.service import describe_commitments, describe_meetings
+from trucewatch.registry.access import Action, Viewer
+
+router = APIRouter(tags=["mechanism"])
+
+
+@router.get("/meetings", summary="Meetings of the mechanism, oldest first")
+def meetings(db: Db, _: Annotated[Viewer, Depends(allow(Action.READ_MEETINGS))]) -> list[MeetingOut]:
+    with db.begin() as session:
+        found = describe_meetings(session)
+    return [MeetingOut.model_validate(m) for m in found]
+
+
+@router.get("/commitments", summary="Confidence-building measures, with their status history")
+def commitments(db: Db, _: Annotated[Viewer, Depends(allow(Action.READ_COMMITMENTS))]) -> list[CommitmentOut]:
+    with db.begin() as session:
+        found = describe_commitments(session)
+    return [CommitmentOut.model_validate(c) for c in found]

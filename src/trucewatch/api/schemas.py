@@ -1,0 +1,322 @@
+"""The API's own shapes: what it answers (so the OpenAPI document is exact) and signed submissions."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from datetime import date, datetime
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+
+from trucewatch.ledger.canonical import canonical_json
+from trucewatch.ledger.entries import Submission
+
+MAX_BATCH = 1000
+Base64 = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9+/]*={0,2}$", max_length=100_000)]
+
+
+class Out(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+# --- signed submissions -------------------------------------------------------------------------
+
+
+class RestrictedPayload(Out):
+    """The payload of a ``restricted`` statement, which holds only its commitment, and the commitment's salt."""
+
+    salt: Base64 = Field(description="base64 of the 32-byte salt")
+    payload: dict[str, Any]
+
+
+def _b64(value: str, what: str) -> bytes:
+    try:
+        return base64.b64decode(value, validate=True)
+    except binascii.Error as exc:
+        raise ValueError(f"{what} is not base64") from exc
+
+
+def _restricted(restricted: dict[int, RestrictedPayload]) -> dict[int, tuple[bytes, bytes]]:
+    return {i: (_b64(r.salt, "salt"), canonical_json(r.payload)) for i, r in restricted.items()}
+
+
+class SignedIn(Out):
+    """One statement signed by its author (see docs/ledger.md): the server places it in the log."""
+
+    statement: dict[str, Any] = Field(description="The signed statement, as a JSON object (RFC 8785 form is signed)")
+    sig: Base64 = Field(description="base64 Ed25519 signature over 'trucewatch/statement/v1\\n' + statement")
+    restricted: RestrictedPayload | None = None
+
+    @field_validator("sig")
+    @classmethod
+    def _sig(cls, value: str) -> str:
+        if len(_b64(value, "sig")) != 64:
+            raise ValueError("not the base64 of a 64-byte Ed25519 signature")
+        return value
+
+    def submission(self) -> tuple[Submission, dict[int, tuple[bytes, bytes]]]:
+        restricted = _restricted({0: self.restricted} if self.restricted else {})
+        return Submission((canonical_json(self.statement),), _b64(self.sig, "sig")), restricted
+
+
+class SignedBatchIn(Out):
+    """Up to 1,000 statements by one author, signed once through a seal over their Merkle root."""
+
+    statements: list[dict[str, Any]] = Field(min_length=2, max_length=MAX_BATCH)
+    seal: dict[str, Any] = Field(description="The seal statement: kind 'seal', payload {root, size}")
+    sig: Base64 = Field(description="base64 Ed25519 signature over the seal statement")
+    restricted: dict[int, RestrictedPayload] = Field(
+        default_factory=dict, description="Payloads of restricted statements, by their position"
+    )
+
+    @field_validator("sig")
+    @classmethod
+    def _sig(cls, value: str) -> str:
+        if len(_b64(value, "sig")) != 64:
+            raise ValueError("not the base64 of a 64-byte Ed25519 signature")
+        return value
+
+    def submission(self) -> tuple[Submission, dict[int, tuple[bytes, bytes]]]:
+        statements = tuple(canonical_json(s) for s in self.statements)
+        sub = Submission(statements, _b64(self.sig, "sig"), canonical_json(self.seal))
+        return sub, _restricted(self.restricted)
+
+
+class Receipt(Out):
+    """What a submission did: entries stored (their log indexes), or nothing when it was stored before."""
+
+    stored: int
+    unchanged: int
+    entries: list[int]
+    unresolved: dict[str, int] = Field(description="Perpetrator and target names no registry actor carries")
+
+
+# --- registry ------------------------------------------------------------------------------------
+
+
+class KeyOut(Out):
+    key_id: str
+    public_key: str
+    valid_from: datetime
+    valid_to: datetime | None
+    revoked_at: datetime | None
+
+
+class MemberOut(Out):
+    login: str
+    display_name: str
+    function: str
+
+
+class DelegationOut(Out):
+    code: str
+    name: str
+    names: dict[str, str]
+    role: str
+    keys: list[KeyOut]
+    members: list[MemberOut] | None = Field(None, description="Shown to members of the mechanism only")
+
+
+class DesignationOut(Out):
+    authority: str
+    reference: str
+    valid_from: date
+    valid_to: date | None
+    source: str | None
+
+
+class CeasefireOut(Out):
+    status: str
+    valid_from: date
+    valid_to: date | None
+    basis: str | None
+
+
+class ActorOut(Out):
+    key: str
+    name: str
+    names: dict[str, str]
+    kind: str
+    aliases: list[str]
+    designations: list[DesignationOut]
+    ceasefire: list[CeasefireOut]
+
+
+# --- zones (GeoJSON) -------------------------------------------------------------------------------
+
+
+class ZoneProperties(Out):
+    name: str
+    controllers: list[str]
+    valid_from: date
+    valid_to: date | None
+    entry: int
+
+
+class ZoneFeature(Out):
+    type: str = "Feature"
+    id: int
+    geometry: dict[str, Any]
+    properties: ZoneProperties
+
+
+class ZoneCollection(Out):
+    type: str = "FeatureCollection"
+    features: list[ZoneFeature]
+
+
+# --- reports and incidents ---------------------------------------------------------------------
+
+
+class ReportOut(Out):
+    id: int
+    ref: str
+    delegation: str
+    occurred_at: str
+    time_precision: str
+    latitude: float | None
+    longitude: float | None
+    geo_precision: str
+    place: str | None
+    governorate: str | None
+    governorate_pcode: str | None
+    district_pcode: str | None
+    violation_type: str
+    perpetrator: str | None
+    perpetrator_resolved: bool
+    target: str | None
+    target_resolved: bool
+    casualties: dict[str, int]
+    weapons: list[str]
+    narrative: str | None
+    language: str | None
+    sources: list[str]
+    evidence: list[dict[str, Any]]
+    tier: str
+    supersedes_id: int | None
+    incident_id: int | None
+    entry: int
+
+
+class ReportPage(Out):
+    items: list[ReportOut]
+    next_cursor: str | None = Field(description="Pass as ?cursor= for the next page; null after the last")
+
+
+class IncidentOut(Out):
+    id: int
+    occurred_from: datetime
+    occurred_to: datetime
+    latitude: float | None
+    longitude: float | None
+    governorate: str | None
+    violation_type: str
+    reports: list[int] = Field(description="Ids of the member reports the viewer may read")
+
+
+class IncidentDetail(IncidentOut):
+    members: list[ReportOut]
+
+
+# --- mechanism -----------------------------------------------------------------------------------
+
+
+class AttendanceOut(Out):
+    delegation: str
+    capacity: str
+
+
+class MeetingOut(Out):
+    key: str
+    kind: str
+    title: str
+    starts_on: date
+    ends_on: date
+    place: str
+    agenda: list[str]
+    outcomes: list[str]
+    attendance: list[AttendanceOut]
+    source: str | None
+
+
+class CommitmentUpdateOut(Out):
+    status: str
+    on: date
+    note: str | None
+
+
+class CommitmentOut(Out):
+    key: str
+    kind: str
+    title: str
+    meeting: str | None
+    deadline: date | None
+    status: str
+    parties: list[str]
+    updates: list[CommitmentUpdateOut]
+    source: str | None
+
+
+# --- ledger --------------------------------------------------------------------------------------
+
+
+class EntryOut(Out):
+    index: int
+    kind: str
+    author: str
+    key_id: str
+    time: datetime
+    hash: str = Field(description="RFC 6962 leaf hash of the line, hex")
+    line: str = Field(description="The line exactly as stored and hashed (canonical JSON)")
+
+
+class EntryPage(Out):
+    items: list[EntryOut]
+    next_start: int | None
+
+
+class CheckpointOut(Out):
+    size: int
+    root: str
+    note: str = Field(description="The C2SP signed note, with the mechanism's signature and cosignatures")
+    witnesses: list[str]
+
+
+class TreeOut(Out):
+    origin: str
+    size: int
+    root: str
+
+
+class InclusionOut(Out):
+    index: int
+    tree_size: int
+    leaf_hash: str
+    hashes: list[str]
+
+
+class ConsistencyOut(Out):
+    size1: int
+    size2: int
+    hashes: list[str]
+
+
+# --- stats and health ----------------------------------------------------------------------------
+
+
+class StatsOut(Out):
+    reports: int = Field(description="Current reports the viewer may read (corrections replace what they correct)")
+    by_type: dict[str, int]
+    by_governorate: dict[str, int]
+    by_perpetrator: dict[str, int]
+    by_day: dict[str, int]
+
+
+class Health(Out):
+    status: str
+
+
+class EvidenceOut(Out):
+    sha256: str
+    size: int
