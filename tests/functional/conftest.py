@@ -4,16 +4,28 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import select
+from starlette.testclient import TestClient
 from typer.testing import CliRunner, Result
 
+from tests.conftest import NOW
+from tests.factories import KEYS, SIGNERS, report, seed_registry
+from trucewatch.app import create_app
 from trucewatch.cli.main import app
+from trucewatch.config import Settings
+from trucewatch.ledger.checkpoints import sign_checkpoint
 from trucewatch.ledger.kinds import MECHANISM
 from trucewatch.ledger.signing import read_key_file
+from trucewatch.registry.tokens import new_token
+from trucewatch.reports.models import Report
+from trucewatch.reports.service import submit_reports
+from trucewatch.store.engine import open_database
 
 Run = Callable[..., Result]
 
@@ -96,3 +108,57 @@ def stats(cli: Run) -> dict[str, Any]:
     assert result.exit_code == 0, result.output
     figures: dict[str, Any] = json.loads(result.stdout)
     return figures
+
+
+MARKER = "ZQX-RESTRICTED-MARKER"
+"""Planted in restricted narratives: a viewer who may not read them must never see it."""
+
+
+@dataclass
+class Api:
+    """A served test mechanism: a client, a token per delegation, and reports of every tier."""
+
+    client: TestClient
+    tokens: dict[str, str]
+    """Token by delegation code (RU, TR guarantors; SY-GOV, SY-OPP parties; UN observer; KZ secretariat)."""
+    reports: dict[str, int]
+    """Report id by name: ``RU-shared``, ``RU-restricted``, ``SY-OPP-restricted``, ``SY-OPP-public``."""
+
+    def as_(self, code: str | None) -> dict[str, str]:
+        """Headers of a member of ``code``; no header at all for the public (None)."""
+        return {"Authorization": f"Bearer {self.tokens[code]}"} if code else {}
+
+
+API_MEMBERS = ("RU", "TR", "SY-GOV", "SY-OPP", "UN", "KZ")
+SEEDED = {
+    "RU-shared": ("RU", "shared"),
+    "RU-restricted": ("RU", "restricted"),
+    "SY-OPP-restricted": ("SY-OPP", "restricted"),
+    "SY-OPP-public": ("SY-OPP", "public"),
+}
+
+
+@pytest.fixture
+def api(db_url: str, tmp_path: Path) -> Iterator[Api]:
+    """The API over a database holding the registry, one report per SEEDED name and a checkpoint."""
+    db = open_database(db_url)
+    with db.begin() as session:
+        seed_registry(session, NOW)
+        rows = [
+            (
+                name,
+                report(
+                    name, delegation=code, tier=tier, narrative=f"{name}: {MARKER if tier == 'restricted' else 'x'}"
+                ),
+            )
+            for name, (code, tier) in SEEDED.items()
+        ]
+        for name, data in rows:
+            submit_reports(session, [(name, data)], signers=SIGNERS, now=NOW)
+        sign_checkpoint(session, signer=KEYS.mechanism, at=NOW)
+        tokens = {code: new_token(session, code, "tester", now=NOW).token for code in API_MEMBERS}
+        ids = dict(session.execute(select(Report.ref, Report.id)).all())
+    db.dispose()
+    settings = Settings(db=db_url, evidence_dir=str(tmp_path / "evidence"))
+    with TestClient(create_app(settings)) as client:
+        yield Api(client, tokens, {name: ids[name] for name in SEEDED})

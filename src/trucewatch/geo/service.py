@@ -64,4 +64,4 @@ def list_zones(session: Session, *, on: date | None = None) -> Sequence[Zone]:
 def controller_keys(session: Session, zones: Sequence[Zone]) -> dict[int, str]:
     """Actor id to actor key, for the actors that control ``zones``."""
     ids = {c.actor_id for z in zones for c in z.controllers}
-    return dict(session.execute(select(Actor.id, Actor.key).where(Actor.id.in_(ids)))) if ids else {}
+    return dict(session.execute(select(Actor.id, Actor.key).where(Actor.id.in_(ids))).all()) if ids else {}

@@ -161,7 +161,7 @@ def describe_meetings(session: Session) -> list[dict[str, Any]]:
 def describe_commitments(session: Session) -> list[dict[str, Any]]:
     """Every commitment as JSON-ready data, with its meeting's key, its parties' codes and its status history."""
     codes = {i: c for c, i in _delegation_ids(session).items()}
-    meetings = dict(session.execute(select(Meeting.id, Meeting.key)))
+    meetings = dict(session.execute(select(Meeting.id, Meeting.key)).all())
     query = select(Commitment).options(selectinload(Commitment.parties), selectinload(Commitment.updates))
     return [
         {
