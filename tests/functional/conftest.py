@@ -123,6 +123,7 @@ class Api:
     """Token by delegation code (RU, TR guarantors; SY-GOV, SY-OPP parties; UN observer; KZ secretariat)."""
     reports: dict[str, int]
     """Report id by name: ``RU-shared``, ``RU-restricted``, ``SY-OPP-restricted``, ``SY-OPP-public``."""
+    settings: Settings
 
     def as_(self, code: str | None) -> dict[str, str]:
         """Headers of a member of ``code``; no header at all for the public (None)."""
@@ -161,4 +162,4 @@ def api(db_url: str, tmp_path: Path) -> Iterator[Api]:
     db.dispose()
     settings = Settings(db=db_url, evidence_dir=str(tmp_path / "evidence"))
     with TestClient(create_app(settings)) as client:
-        yield Api(client, tokens, {name: ids[name] for name in SEEDED})
+        yield Api(client, tokens, {name: ids[name] for name in SEEDED}, settings)

@@ -81,6 +81,12 @@ class Remote:
             transport=transport,
         )
 
+    def __enter__(self) -> Remote:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.http.close()
+
     def file_reports(self, signer: Signer, reports: Sequence[Mapping[str, Any]], *, at: datetime) -> dict[str, Any]:
         """Sign and send reports in batches of up to 1,000; returns the summed receipts."""
         total: dict[str, Any] = {"stored": 0, "unchanged": 0, "entries": [], "unresolved": {}}

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from typer.core import TyperGroup
 
 from trucewatch import __version__
+from trucewatch.api.client import Remote
 from trucewatch.config import Settings
 from trucewatch.errors import ConfigError, InvalidInput, KeyFileError, TrucewatchError
 from trucewatch.ledger.signing import DelegationKey, read_key_file
@@ -60,10 +61,36 @@ KeyOption = Annotated[
         show_default=False,
     ),
 ]
+ServerOption = Annotated[
+    str | None,
+    typer.Option(
+        "--server",
+        envvar="TRUCEWATCH_SERVER",
+        help="Talk to this trucewatch server (http://host:port) instead of a database [env: TRUCEWATCH_SERVER]; "
+        "reports are still signed here, with --key.",
+        show_default=False,
+    ),
+]
+TokenOption = Annotated[
+    str | None,
+    typer.Option(
+        "--token",
+        envvar="TRUCEWATCH_TOKEN",
+        help="A member's API token for --server, from `trucewatch token new` [env: TRUCEWATCH_TOKEN].",
+        show_default=False,
+    ),
+]
 PASSPHRASE_ENV = "TRUCEWATCH_KEY_PASSPHRASE"  # noqa: S105 - the name of a variable, not a secret
 
 out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
+
+
+def remote(server: str, token: str | None) -> Remote:
+    """The server named by --server, spoken to with --token."""
+    if not token:
+        raise ConfigError("--server needs a member's API token: give --token (or set TRUCEWATCH_TOKEN)")
+    return Remote(server, token)
 
 
 def settings_for(db: str | None) -> Settings:

@@ -4,16 +4,20 @@ from __future__ import annotations
 
 from contextlib import ExitStack
 from datetime import UTC, date, datetime, time, timedelta
+from itertools import islice
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.progress import Progress
 
+from trucewatch.api.client import BATCH, Remote
 from trucewatch.cli.common import (
     DbOption,
     JsonOption,
     KeyOption,
+    ServerOption,
+    TokenOption,
     VersionOption,
     err,
     load_signer,
@@ -21,13 +25,14 @@ from trucewatch.cli.common import (
     out,
     print_json,
     print_table,
+    remote,
     unit_of_work,
 )
 from trucewatch.errors import FieldProblem, InvalidInput
 from trucewatch.geo.admin import syria_admin_areas
-from trucewatch.reports.files import read_reports
+from trucewatch.reports.files import Unreadable, read_reports
 from trucewatch.reports.imports import import_reports
-from trucewatch.reports.queries import ReportFilter, list_reports
+from trucewatch.reports.queries import MAX_PAGE, ReportFilter, list_reports
 from trucewatch.reports.service import (
     Submitted,
     describe_report,
@@ -62,12 +67,35 @@ def report_add(
     file: Annotated[Path, typer.Argument(help="JSON file: one report or an array of reports.")],
     key: KeyOption = None,
     db: DbOption = None,
+    server: ServerOption = None,
+    token: TokenOption = None,
     skip_invalid: SkipOption = False,
     rejects: RejectsOption = None,
     version: VersionOption = False,
 ) -> None:
-    """File reports from a JSON file (all or nothing unless --skip-invalid)."""
-    _import(file, key, db, skip_invalid, rejects)
+    """File reports from a JSON file (all or nothing unless --skip-invalid), here or on a --server."""
+    if server:
+        with remote(server, token) as connection:
+            _send(file, key, connection)
+    else:
+        _import(file, key, db, skip_invalid, rejects)
+
+
+def _send(file: Path, key: Path | None, server: Remote) -> None:
+    """Sign here, send to the server in sealed batches of up to 1,000 (each batch all or nothing)."""
+    signer = load_signer(key)
+    done = Submitted()
+    records = read_reports(file)
+    while chunk := list(islice(records, BATCH)):
+        bad = [r.problem for r in chunk if isinstance(r, Unreadable)]
+        if bad:
+            raise InvalidInput(bad)
+        receipt = server.file_reports(signer, [r[1] for r in chunk if isinstance(r, tuple)], at=now())
+        done.stored += receipt["stored"]
+        done.unchanged += receipt["unchanged"]
+        for name, n in receipt["unresolved"].items():
+            done.unresolved[name] = done.unresolved.get(name, 0) + n
+    _summarise(done, None)
 
 
 @imports.command("reports")
@@ -116,6 +144,8 @@ def _summarise(done: Submitted, rejects: Path | None) -> None:
 @reports.command("list")
 def report_list(
     db: DbOption = None,
+    server: ServerOption = None,
+    token: TokenOption = None,
     since: Annotated[str | None, typer.Option("--from", help="First day, YYYY-MM-DD.")] = None,
     until: Annotated[str | None, typer.Option("--to", help="Last day, YYYY-MM-DD (inclusive).")] = None,
     violation_type: Annotated[str | None, typer.Option("--type", help="Violation type.")] = None,
@@ -134,8 +164,12 @@ def report_list(
         governorate=_governorate(governorate),
         limit=limit,
     )
-    with unit_of_work(db) as session:
-        rows = [describe_report(r, code) for r, code in list_reports(session, where)]
+    if server:
+        with remote(server, token) as connection:
+            rows = _fetch(connection, where)
+    else:
+        with unit_of_work(db) as session:
+            rows = [describe_report(r, code) for r, code in list_reports(session, where)]
     if as_json:
         print_json(rows)
         return
@@ -154,6 +188,19 @@ def report_list(
             for r in rows
         ],
     )
+
+
+def _fetch(server: Remote, where: ReportFilter) -> list[dict[str, Any]]:
+    """The reports the server lets this member read, page after page, up to --limit."""
+    params = {
+        "since": where.since.isoformat() if where.since else None,
+        "until": where.until.isoformat() if where.until else None,
+        "type": where.violation_type,
+        "delegation": where.delegation,
+        "governorate": where.governorate,
+        "limit": min(where.limit or MAX_PAGE, MAX_PAGE),
+    }
+    return list(islice(server.reports(params), where.limit))
 
 
 def _day(value: str | None, option: str, *, after: bool = False) -> datetime | None:
