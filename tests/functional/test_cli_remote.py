@@ -5,6 +5,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -15,24 +16,33 @@ from tests.factories import SIGNERS, report
 from tests.functional.conftest import Api
 from trucewatch.app import create_app
 from trucewatch.cli.main import app
+from trucewatch.config import Settings
 from trucewatch.ledger.signing import key_file
 
 
-@pytest.fixture
-def server(api: Api) -> Iterator[str]:
-    """A real uvicorn server on a free loopback port, over the api fixture's database."""
+@contextmanager
+def serve(db: str) -> Iterator[str]:
+    """A real uvicorn server on a free loopback port, over the database ``db``."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    live = uvicorn.Server(uvicorn.Config(create_app(api.settings), host="127.0.0.1", port=port, log_level="error"))
+    live = uvicorn.Server(uvicorn.Config(create_app(Settings(db=db)), host="127.0.0.1", port=port, log_level="error"))
     thread = threading.Thread(target=live.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 10
     while not live.started and time.monotonic() < deadline:
         time.sleep(0.02)
-    yield f"http://127.0.0.1:{port}"
-    live.should_exit = True
-    thread.join(10)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        live.should_exit = True
+        thread.join(10)
+
+
+@pytest.fixture
+def server(api: Api) -> Iterator[str]:
+    with serve(api.settings.db) as url:
+        yield url
 
 
 @pytest.fixture
