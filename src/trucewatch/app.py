@@ -12,10 +12,10 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from html import escape
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import fastapi_offline
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
@@ -23,8 +23,10 @@ from fastapi.staticfiles import StaticFiles
 from trucewatch import __version__
 from trucewatch.analytics.stats import database_stats
 from trucewatch.api import evidence, health, incidents, ledger, mechanism, problems, registry, reports, stats
-from trucewatch.api.problems import BodyLimit
+from trucewatch.api.deps import viewer
+from trucewatch.api.problems import PROBLEMS, BodyLimit
 from trucewatch.config import Settings
+from trucewatch.registry.access import Viewer
 from trucewatch.store.engine import open_database
 from trucewatch.store.migrate import upgrade
 
@@ -60,14 +62,14 @@ def create_app(settings: Settings) -> FastAPI:
         ledger.router,
         stats.router,
     ):
-        app.include_router(router, prefix=API)
+        app.include_router(router, prefix=API, responses=PROBLEMS)
     app.include_router(health.router)
     _docs(app)
 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
-    def home() -> str:
+    def home(who: Annotated[Viewer, Depends(viewer)]) -> str:
         with database.begin() as session:
-            return _page(database_stats(session))
+            return _page(database_stats(session, viewer=who))
 
     return app
 

@@ -20,7 +20,6 @@ from trucewatch.reports.service import current_reports
 from trucewatch.store.sql import year_month, year_month_day
 
 TOTALS = {
-    "incidents": Incident,
     "delegations": Delegation,
     "actors": Actor,
     "zones": Zone,
@@ -30,40 +29,50 @@ TOTALS = {
 }
 
 
-def database_stats(session: Session) -> dict[str, Any]:
-    """Totals and breakdowns; ``reports`` counts current reports (corrections replace what they correct)."""
+def database_stats(session: Session, *, viewer: Viewer = OPERATOR) -> dict[str, Any]:
+    """Totals and breakdowns of what ``viewer`` may read; ``reports`` counts current reports only
+    (corrections replace what they correct)."""
+    seen = readable(viewer, Report.tier, Report.delegation_id)
     stats: dict[str, Any] = {
-        "reports": _count(session, Report, current=True),
-        "reports_superseded": _count(session, Report, current=False),
+        "reports": _count(session, Report, current=True, where=seen),
+        "reports_superseded": _count(session, Report, current=False, where=seen),
+        "incidents": _count(session, Incident, where=Incident.id.in_(select(Report.incident_id).where(seen))),
     }
     stats |= {name: _count(session, model) for name, model in TOTALS.items()}
-    stats["reports_by_type"] = _by(session, Report.violation_type)
+    stats["reports_by_type"] = _by(session, Report.violation_type, seen)
     areas = syria_admin_areas()
-    counted = _by(session, Report.governorate)
+    counted = _by(session, Report.governorate, seen)
     every = {areas.governorate_name(code): counted.get(code, 0) for code in areas.governorates}
     if "(unknown)" in counted:
         every["(unknown)"] = counted["(unknown)"]
     stats["reports_by_governorate"] = dict(sorted(every.items(), key=lambda kv: (-kv[1], kv[0])))
-    stats["reports_by_month"] = _by_month(session)
+    stats["reports_by_month"] = _by_month(session, seen)
     return stats
 
 
-def _count(session: Session, model: Any, *, current: bool | None = None) -> int:
+def _count(session: Session, model: Any, *, current: bool | None = None, where: Any = None) -> int:
     query = select(func.count()).select_from(model)
+    if where is not None:
+        query = query.where(where)
     if current is not None:
         query = query.where(current_reports() if current else ~current_reports())
     return session.scalar(query) or 0
 
 
-def _by(session: Session, column: Any) -> dict[str, int]:
-    query = select(column, func.count()).where(current_reports()).group_by(column).order_by(func.count().desc(), column)
+def _by(session: Session, column: Any, seen: Any) -> dict[str, int]:
+    query = (
+        select(column, func.count())
+        .where(current_reports(), seen)
+        .group_by(column)
+        .order_by(func.count().desc(), column)
+    )
     return {str(key) if key is not None else "(unknown)": n for key, n in session.execute(query)}
 
 
-def _by_month(session: Session) -> dict[str, int]:
+def _by_month(session: Session, seen: Any) -> dict[str, int]:
     """Reports per calendar month (UTC), oldest first."""
     month = year_month(Report.occurred_at)
-    query = select(month, func.count()).where(current_reports()).group_by(month).order_by(month)
+    query = select(month, func.count()).where(current_reports(), seen).group_by(month).order_by(month)
     return dict(session.execute(query).all())
 
 

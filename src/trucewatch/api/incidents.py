@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query
 
 from trucewatch.api.deps import Db, allow
-from trucewatch.api.schemas import IncidentDetail, IncidentOut, ReportOut
+from trucewatch.api.schemas import MAX_INT, Id, IncidentDetail, IncidentOut, ReportOut
 from trucewatch.incidents.service import IncidentFilter, IncidentView, get_incident, list_incidents
 from trucewatch.registry.access import Action, Viewer
 from trucewatch.reports.service import describe_report
@@ -36,7 +36,7 @@ def incidents(
     type: Annotated[ViolationType | None, Query()] = None,
     governorate: Annotated[str | None, Query(max_length=8, description="P-code")] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_INT)] = 0,
 ) -> list[IncidentOut]:
     where = IncidentFilter(since, until, type, governorate, limit, offset)
     with db.begin() as session:
@@ -44,7 +44,7 @@ def incidents(
 
 
 @router.get("/{incident_id}", summary="One incident and its member reports")
-def incident(db: Db, who: Reader, incident_id: int) -> IncidentDetail:
+def incident(db: Db, who: Reader, incident_id: Id) -> IncidentDetail:
     with db.begin() as session:
         view, members = get_incident(session, incident_id, viewer=who)
         reports = [ReportOut.model_validate(describe_report(r, code)) for r, code in members]

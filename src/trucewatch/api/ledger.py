@@ -7,7 +7,16 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query
 
 from trucewatch.api.deps import Db, allow
-from trucewatch.api.schemas import CheckpointOut, ConsistencyOut, EntryOut, EntryPage, InclusionOut, TreeOut
+from trucewatch.api.schemas import (
+    MAX_INT,
+    CheckpointOut,
+    ConsistencyOut,
+    EntryOut,
+    EntryPage,
+    Id,
+    InclusionOut,
+    TreeOut,
+)
 from trucewatch.ledger import checkpoints
 from trucewatch.ledger.models import Entry
 from trucewatch.ledger.service import entry_at, entry_by_hash, entry_range
@@ -36,7 +45,10 @@ def tree(db: Db, _: Proofs) -> TreeOut:
 
 @router.get("/entries", summary="Entries in log order, from `start`")
 def entries(
-    db: Db, _: Entries, start: Annotated[int, Query(ge=0)] = 0, limit: Annotated[int, Query(ge=1, le=1000)] = 100
+    db: Db,
+    _: Entries,
+    start: Annotated[int, Query(ge=0, le=MAX_INT)] = 0,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> EntryPage:
     with db.begin() as session:
         rows, more = entry_range(session, start, limit)
@@ -44,7 +56,7 @@ def entries(
 
 
 @router.get("/entries/{index}", summary="One entry")
-def entry(db: Db, _: Entries, index: int) -> EntryOut:
+def entry(db: Db, _: Entries, index: Id) -> EntryOut:
     with db.begin() as session:
         return _entry(entry_at(session, index))
 
@@ -60,9 +72,9 @@ def checkpoint_list(db: Db, _: Proofs) -> list[CheckpointOut]:
 def inclusion(
     db: Db,
     _: Proofs,
-    index: Annotated[int | None, Query(ge=0)] = None,
+    index: Annotated[int | None, Query(ge=0, le=MAX_INT)] = None,
     hash: Hex64 | None = None,
-    tree_size: Annotated[int | None, Query(ge=1)] = None,
+    tree_size: Annotated[int | None, Query(ge=1, le=MAX_INT)] = None,
 ) -> InclusionOut:
     with db.begin() as session:
         found = entry_by_hash(session, bytes.fromhex(hash)) if hash else entry_at(session, index)
@@ -73,7 +85,7 @@ def inclusion(
 
 @router.get("/proofs/consistency", summary="Consistency proof between two tree sizes")
 def consistency(
-    db: Db, _: Proofs, size1: Annotated[int, Query(ge=1)], size2: Annotated[int, Query(ge=1)]
+    db: Db, _: Proofs, size1: Annotated[int, Query(ge=1, le=MAX_INT)], size2: Annotated[int, Query(ge=1, le=MAX_INT)]
 ) -> ConsistencyOut:
     with db.begin() as session:
         proof = checkpoints.consistency_proof(session, size1, size2)

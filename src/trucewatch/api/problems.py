@@ -29,6 +29,7 @@ from trucewatch.errors import (
 from trucewatch.reports.evidence import TooLarge
 
 PROBLEM = "application/problem+json"
+FALLBACK = (400, "The request cannot be carried out")
 STATUS: dict[type[TrucewatchError], tuple[int, str]] = {
     TooLarge: (413, "Request body too large"),
     InvalidInput: (422, "The input is not valid"),
@@ -58,6 +59,13 @@ class Problem(BaseModel):
     errors: list[FieldError] | None = None
 
 
+PROBLEMS: dict[int | str, dict[str, Any]] = {
+    status: {"model": Problem, "description": title} for status, title in sorted({FALLBACK, *STATUS.values()})
+}
+"""Every problem a route of the API may answer with, for its OpenAPI document (``include_router(responses=...)``)."""
+PROBLEMS[401]["headers"] = {"WWW-Authenticate": {"description": "The scheme to use", "schema": {"type": "string"}}}
+
+
 def problem_response(status: int, title: str, detail: str, errors: list[FieldProblem] | None = None) -> JSONResponse:
     body = Problem(
         title=title,
@@ -74,9 +82,7 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(TrucewatchError)
     def _domain(_: Request, exc: Exception) -> JSONResponse:
-        status, title = next(
-            (v for k, v in STATUS.items() if isinstance(exc, k)), (400, "The request cannot be carried out")
-        )
+        status, title = next((v for k, v in STATUS.items() if isinstance(exc, k)), FALLBACK)
         errors = list(exc.problems) if isinstance(exc, InvalidInput) else None
         return problem_response(status, title, str(exc) if not errors else f"{len(errors)} problem(s)", errors)
 
@@ -90,6 +96,30 @@ def install(app: FastAPI) -> None:
     def _http(_: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, HTTPException)  # noqa: S101
         return problem_response(exc.status_code, _title(exc.status_code), str(exc.detail))
+
+    _document_media_type(app)
+
+
+def _document_media_type(app: FastAPI) -> None:
+    """Say in the OpenAPI document that problems come as ``application/problem+json``.
+
+    FastAPI files a response's ``model`` under the route's own media type, ``application/json``.
+    """
+    generate = app.openapi
+    problem = {"$ref": "#/components/schemas/Problem"}
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is not None:
+            return app.openapi_schema
+        document = generate()  # which FastAPI keeps as app.openapi_schema: edited in place, once
+        for operation in (o for path in document["paths"].values() for o in path.values()):
+            for response in operation.get("responses", {}).values():
+                content = response.get("content", {})
+                if content.get("application/json", {}).get("schema") == problem:
+                    content[PROBLEM] = content.pop("application/json")
+        return document
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 def _field_problem(error: Any) -> FieldProblem:

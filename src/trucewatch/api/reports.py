@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query
 
 from trucewatch.api.deps import Db, allow, now
-from trucewatch.api.schemas import Receipt, ReportOut, ReportPage, SignedBatchIn, SignedIn
+from trucewatch.api.schemas import Id, Receipt, ReportOut, ReportPage, SignedBatchIn, SignedIn
 from trucewatch.ledger.kinds import Tier
 from trucewatch.registry.access import Action, Viewer
 from trucewatch.reports.queries import MAX_PAGE, ReportFilter, get_report, page_reports
@@ -50,7 +50,11 @@ def list_reports(
     perpetrator: Annotated[str | None, Query(max_length=300, description="Any name or alias")] = None,
     governorate: Annotated[str | None, Query(max_length=100, description="P-code (SY07) or name")] = None,
     bbox: Annotated[
-        str | None, Query(pattern=r"^-?[0-9.]+,-?[0-9.]+,-?[0-9.]+,-?[0-9.]+$", description="west,south,east,north")
+        str | None,
+        Query(
+            pattern=r"^-?([0-9]+\.?[0-9]*|\.[0-9]+)(,-?([0-9]+\.?[0-9]*|\.[0-9]+)){3}$",
+            description="west,south,east,north",
+        ),
     ] = None,
     tier: Annotated[Tier | None, Query()] = None,
     delegation: Annotated[str | None, Query(max_length=16, description="Submitting delegation's code")] = None,
@@ -71,7 +75,7 @@ def list_reports(
 
 
 @router.get("/{report_id}", summary="One report")
-def report(db: Db, who: Reader, report_id: int) -> ReportOut:
+def report(db: Db, who: Reader, report_id: Id) -> ReportOut:
     with db.begin() as session:
         found, code = get_report(session, report_id, viewer=who)
         return ReportOut.model_validate(describe_report(found, code))

@@ -7,12 +7,16 @@ import binascii
 from datetime import date, datetime
 from typing import Annotated, Any
 
+from fastapi import Path as FastPath
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
 from trucewatch.ledger.canonical import canonical_json
 from trucewatch.ledger.entries import Submission
 
 MAX_BATCH = 1000
+MAX_INT = 2**31 - 1
+"""The largest id, index or size the API takes: every database stores it (SQLite and PostgreSQL integers)."""
+Id = Annotated[int, FastPath(ge=0, le=MAX_INT, description="A record's id or an entry's index")]
 Base64 = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9+/]*={0,2}$", max_length=100_000)]
 
 
