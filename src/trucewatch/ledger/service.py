@@ -426,7 +426,7 @@ def entry_by_hash(session: Session, digest: bytes) -> Entry:
 
 def entry_range(session: Session, start: int, limit: int) -> tuple[list[Entry], bool]:
     """Up to ``limit`` entries from ``start``, and whether more follow."""
-    query = select(Entry).where(Entry.idx >= start, Entry.idx < start + limit + 1).order_by(Entry.idx)
+    query = select(Entry).where(Entry.idx >= start).order_by(Entry.idx).limit(limit + 1)
     rows = list(session.scalars(query))
     return rows[:limit], len(rows) > limit
 
