@@ -2,11 +2,11 @@
 
 Every figure runs on a log started as the tests start one (genesis and nine delegations with
 their keys, written by ``start_log`` and ``add_delegations``) and continued with individually
-signed ``report`` entries of about 520 bytes by five delegations:
+signed ``report`` entries (lines of about 550 bytes, statements of about 340) by five delegations:
 
 1. entries appended per second through ``append_entries`` (the store's checks, hash chain,
-   Merkle nodes, inserts; no applier), lines signed beforehand, then with the envelopes built
-   and signed inside the timing (what ``record`` does before it appends);
+   Merkle nodes, inserts; no applier), lines signed and placed beforehand, then with the
+   statements built, signed and placed inside the timing (what ``record`` does before it appends);
 2. seconds for ``audit.verify_log`` over 1,000,000 entries and a few signed checkpoints, against
    a plain single loop of Ed25519 verifications and leaf hashes (the floor);
 3. latency of ``checkpoints.inclusion_proof`` from a database holding those 1,000,000 entries.
@@ -48,8 +48,9 @@ from trucewatch.demo.build import ORIGIN, DemoKeys
 from trucewatch.demo.facts import demo_facts
 from trucewatch.ledger import checkpoints, merkle, notes, service
 from trucewatch.ledger.audit import verify_log
+from trucewatch.ledger.canonical import canonical_json
 from trucewatch.ledger.checker import workers
-from trucewatch.ledger.entries import SIGNED_PREFIX, Envelope, make_line, signed_message
+from trucewatch.ledger.entries import Submission, encode_statement, place, sign_statements, signed_message
 from trucewatch.ledger.kinds import EntryKind
 from trucewatch.ledger.models import Entry
 from trucewatch.ledger.signing import DelegationKey
@@ -140,16 +141,23 @@ class Reports:
         return self.head.signers[code], payload
 
 
-def sign_lines(index: int, prev: bytes, items: Sequence[Item], at: datetime) -> list[bytes]:
-    """``service._sign`` for individually signed entries: build each envelope on the last hash, sign it."""
-    lines: list[bytes] = []
+def sign_items(items: Sequence[Item], at: datetime) -> list[Submission]:
+    """What ``record`` does before it places: each payload's statement, signed by its delegation.
+
+    Each statement is signed on its own (``sign_statements`` with one statement), never as a
+    sealed batch, so that every entry costs the verifier one signature.
+    """
     kind = str(EntryKind.REPORT)
+    submissions: list[Submission] = []
     for signer, payload in items:
-        env = Envelope(index, kind, signer.delegation, signer.key_id, at, prev, payload=payload).encode()
-        line = make_line(env, signer.sign(signed_message(env)))
-        lines.append(line)
-        index, prev = index + 1, merkle.leaf_hash(line)
-    return lines
+        statement = encode_statement(kind, signer.delegation, signer.key_id, at, payload=canonical_json(payload))
+        submissions.extend(sign_statements(signer, kind, [statement], at))
+    return submissions
+
+
+def sign_lines(index: int, prev: bytes, items: Sequence[Item], at: datetime) -> list[bytes]:
+    """Sign each item's statement, then ``place`` the submissions from ``index`` on, after ``prev``."""
+    return place(index, prev, sign_items(items, at))[0]
 
 
 def chunk_time(number: int) -> datetime:
@@ -230,11 +238,13 @@ def append_chunk(db: Database, lines: Sequence[bytes]) -> None:
 
 
 def record_chunk(db: Database, items: Sequence[Item], at: datetime) -> None:
-    """``service.record`` without the applier: the same, with the envelopes built and signed first."""
+    """``service.record`` without the applier: the statements signed first, then placed after the
+    state ``load_checker`` returns, checked and written."""
     with db.begin() as session:
+        submissions = sign_items(items, at)
         lock_writes(session)
         checker = service.load_checker(session)
-        lines = sign_lines(checker.size, checker.last_hash, items, at)
+        lines, _ = place(checker.size, checker.last_hash, submissions)
         service.append_entries(session, checker, lines)
 
 
@@ -339,11 +349,22 @@ Parts = Sequence[tuple[bytes, bytes] | None]
 """Each line's signed message and raw signature; None for a member of a sealed batch (the head's)."""
 
 
+_HEAD = len(b'{"entry":')
+_STATEMENT = b'"statement":'
+
+
 def _signed_parts(lines: Sequence[bytes]) -> Iterator[tuple[bytes, bytes] | None]:
-    """Prepared before the floor loops are timed."""
+    """Prepared before the floor loops are timed: the statement bytes cut out of each line as
+    docs/ledger.md describes (the entry bytes after the first ``"statement":``, less the final
+    ``}``), with the signing prefix."""
     for line in lines:
         cut = line.rfind(b',"sig":"')
-        yield None if cut < 0 else (SIGNED_PREFIX + line[9:cut], base64.b64decode(line[cut + 8 : -2]))
+        if cut < 0:
+            yield None
+            continue
+        entry = line[_HEAD:cut]
+        statement = entry[entry.find(_STATEMENT) + len(_STATEMENT) : -1]
+        yield signed_message(statement), base64.b64decode(line[cut + 8 : -2])
 
 
 def floor_cryptography(log: Log, parts: Parts) -> float:
