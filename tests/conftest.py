@@ -78,11 +78,16 @@ def _truncate(url: str) -> None:
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def db_url(request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path) -> str:
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     """URL of a fresh, migrated, empty database of each backend."""
-    if request.param == "sqlite":
-        path = tmp_path / "trucewatch.db"
-        shutil.copy(sqlite_template, path)
+    return fresh_database(request, request.param, tmp_path)
+
+
+def fresh_database(request: pytest.FixtureRequest, backend: str, folder: Path) -> str:
+    """URL of a fresh, migrated, empty database of ``backend`` (for SQLite, a file in ``folder``)."""
+    if backend == "sqlite":
+        path = folder / "trucewatch.db"
+        shutil.copy(request.getfixturevalue("sqlite_template"), path)
         return database_url(str(path))
     url: str = request.getfixturevalue("postgres_url")
     _truncate(url)

@@ -20,12 +20,10 @@ files is recorded in :class:`World`, so the read cells expect it whatever order 
 from __future__ import annotations
 
 import re
-import shutil
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import httpx2 as httpx
@@ -34,12 +32,12 @@ from fastapi.routing import iter_route_contexts
 from sqlalchemy import select, update
 from starlette.testclient import TestClient
 
-from tests.conftest import NOW, _truncate
+from tests.conftest import NOW, fresh_database
 from tests.factories import KEYS, SIGNERS, report, seed_registry
 from tests.functional.conftest import MARKER
 from trucewatch.api.client import signed_reports
 from trucewatch.app import create_app
-from trucewatch.config import Settings, database_url
+from trucewatch.config import Settings
 from trucewatch.incidents.models import Incident
 from trucewatch.ledger.checkpoints import sign_checkpoint
 from trucewatch.registry.tokens import new_token
@@ -248,18 +246,11 @@ class World:
 
 
 @pytest.fixture(scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def world(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path
-) -> Iterator[World]:
+def world(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     """Like the ``api`` fixture, built once per backend: the registry, the seeded reports (each in an
     incident of its own), a checkpoint and a token per role."""
     folder = tmp_path_factory.mktemp("access")
-    if request.param == "sqlite":
-        shutil.copy(sqlite_template, folder / "trucewatch.db")
-        url = database_url(str(folder / "trucewatch.db"))
-    else:
-        url = request.getfixturevalue("postgres_url")
-        _truncate(url)
+    url = fresh_database(request, request.param, folder)
     db = open_database(url)
     with db.begin() as session:
         seed_registry(session, NOW)

@@ -8,9 +8,7 @@ to check. Each operation gets a bounded, derandomized run (Schemathesis's exampl
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 import schemathesis
@@ -26,11 +24,11 @@ from schemathesis.specs.openapi.checks import (
 from sqlalchemy import select
 from starlette.testclient import TestClient
 
-from tests.conftest import NOW, _truncate
+from tests.conftest import NOW, fresh_database
 from tests.factories import KEYS, SIGNERS, report, seed_registry
 from tests.functional.conftest import API_MEMBERS, MARKER, SEEDED, Api
 from trucewatch.app import create_app
-from trucewatch.config import Settings, database_url
+from trucewatch.config import Settings
 from trucewatch.demo.facts import demo_facts
 from trucewatch.geo.schemas import ZoneIn
 from trucewatch.geo.service import add_zones
@@ -87,17 +85,10 @@ def _seed(url: str) -> tuple[dict[str, str], dict[str, int]]:
 
 
 @pytest.fixture(scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def served(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path
-) -> Iterator[Api]:
+def served(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Api]:
     """The API over a seeded database of each backend, once for the whole module (the fuzzing only reads)."""
     folder = tmp_path_factory.mktemp("schema")
-    if request.param == "sqlite":
-        shutil.copy(sqlite_template, folder / "trucewatch.db")
-        url = database_url(str(folder / "trucewatch.db"))
-    else:
-        url = request.getfixturevalue("postgres_url")
-        _truncate(url)
+    url = fresh_database(request, request.param, folder)
     tokens, reports = _seed(url)
     settings = Settings(db=url, evidence_dir=str(folder / "evidence"))
     with TestClient(create_app(settings)) as client:

@@ -39,9 +39,9 @@ def database_stats(session: Session, *, viewer: Viewer = OPERATOR) -> dict[str, 
         "incidents": _count(session, Incident, where=Incident.id.in_(select(Report.incident_id).where(seen))),
     }
     stats |= {name: _count(session, model) for name, model in TOTALS.items()}
-    stats["reports_by_type"] = _by(session, Report.violation_type, seen)
+    stats["reports_by_type"] = _by(session, Report.violation_type, current_reports(), seen)
     areas = syria_admin_areas()
-    counted = _by(session, Report.governorate, seen)
+    counted = _by(session, Report.governorate, current_reports(), seen)
     every = {areas.governorate_name(code): counted.get(code, 0) for code in areas.governorates}
     if "(unknown)" in counted:
         every["(unknown)"] = counted["(unknown)"]
@@ -59,13 +59,9 @@ def _count(session: Session, model: Any, *, current: bool | None = None, where: 
     return session.scalar(query) or 0
 
 
-def _by(session: Session, column: Any, seen: Any) -> dict[str, int]:
-    query = (
-        select(column, func.count())
-        .where(current_reports(), seen)
-        .group_by(column)
-        .order_by(func.count().desc(), column)
-    )
+def _by(session: Session, column: Any, *where: Any) -> dict[str, int]:
+    """Counts of reports by ``column``, most first, among those matching every condition of ``where``."""
+    query = select(column, func.count()).where(*where).group_by(column).order_by(func.count().desc(), column)
     return {str(key) if key is not None else "(unknown)": n for key, n in session.execute(query)}
 
 
@@ -86,7 +82,7 @@ def report_stats(
     if until is not None:
         where.append(Report.occurred_at < until)
     areas = syria_admin_areas()
-    by_area = _grouped(session, Report.governorate, where)
+    by_area = _by(session, Report.governorate, *where)
     perpetrator = func.coalesce(Actor.name, Report.perpetrator)
     joined = (
         select(perpetrator, func.count()).select_from(Report).outerjoin(Actor, Report.perpetrator_actor_id == Actor.id)
@@ -96,15 +92,10 @@ def report_stats(
     by_day = session.execute(select(day, func.count()).where(*where).group_by(day).order_by(day))
     return {
         "reports": session.scalar(select(func.count()).select_from(Report).where(*where)) or 0,
-        "by_type": _grouped(session, Report.violation_type, where),
+        "by_type": _by(session, Report.violation_type, *where),
         "by_governorate": {
             (areas.governorate_name(k) if k in areas.governorates else k): n for k, n in by_area.items()
         },
         "by_perpetrator": {str(k) if k is not None else "(unknown)": n for k, n in by_actor},
         "by_day": {str(k): n for k, n in by_day},
     }
-
-
-def _grouped(session: Session, column: Any, where: list[Any]) -> dict[str, int]:
-    query = select(column, func.count()).where(*where).group_by(column).order_by(func.count().desc(), column)
-    return {str(key) if key is not None else "(unknown)": n for key, n in session.execute(query)}

@@ -8,9 +8,9 @@ benchmark and by tests; any other client does the same in its own language
 from __future__ import annotations
 
 import base64
-import secrets
-from collections.abc import Iterator, Mapping, Sequence
-from datetime import datetime
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from datetime import UTC, datetime
+from itertools import islice
 from typing import Any
 
 import httpx2
@@ -19,7 +19,7 @@ from pydantic import ValidationError
 
 from trucewatch.errors import FieldProblem, InvalidInput, StorageError, TrucewatchError
 from trucewatch.ledger.canonical import canonical_json
-from trucewatch.ledger.entries import Signer, commitment, encode_statement, sign_statements
+from trucewatch.ledger.entries import Signer, make_statement, sign_statements
 from trucewatch.ledger.kinds import EntryKind, Tier
 from trucewatch.reports.schemas import ReportIn
 from trucewatch.reports.service import report_payload
@@ -41,14 +41,10 @@ def signed_reports(signer: Signer, reports: Sequence[Mapping[str, Any]], *, at: 
             problems.extend(problems_of(exc, f"report {i + 1}"))
             continue
         payload = canonical_json(report_payload(report))
-        if report.tier == Tier.RESTRICTED:
-            salt = secrets.token_bytes(32)
+        statement, salt = make_statement(signer, "report", payload, at, restricted=report.tier == Tier.RESTRICTED)
+        statements.append(statement)
+        if salt is not None:
             restricted[i] = {"salt": base64.b64encode(salt).decode(), "payload": orjson.loads(payload)}
-            statements.append(
-                encode_statement("report", signer.delegation, signer.key_id, at, commitment=commitment(salt, payload))
-            )
-        else:
-            statements.append(encode_statement("report", signer.delegation, signer.key_id, at, payload=payload))
     if problems:
         raise InvalidInput(problems)
     (submission,) = sign_statements(signer, str(EntryKind.REPORT), statements, at)
@@ -87,13 +83,17 @@ class Remote:
     def __exit__(self, *_: object) -> None:
         self.http.close()
 
-    def file_reports(self, signer: Signer, reports: Sequence[Mapping[str, Any]], *, at: datetime) -> dict[str, Any]:
-        """Sign and send reports in batches of up to 1,000; returns the summed receipts."""
+    def file_reports(
+        self, signer: Signer, reports: Iterable[Mapping[str, Any]], *, at: datetime | None = None
+    ) -> dict[str, Any]:
+        """Sign and send reports in batches of up to 1,000, read from ``reports`` as they come; each batch
+        is signed at ``at`` or, by default, when it is sent. Returns the summed receipts."""
         total: dict[str, Any] = {"stored": 0, "unchanged": 0, "entries": [], "unresolved": {}}
-        for start in range(0, len(reports), BATCH):
-            chunk = reports[start : start + BATCH]
+        stream = iter(reports)
+        while chunk := list(islice(stream, BATCH)):
             path = "/reports" if len(chunk) == 1 else "/reports/batch"
-            receipt = self._call("POST", path, json=signed_reports(signer, chunk, at=at))
+            body = signed_reports(signer, chunk, at=at or datetime.now(UTC))
+            receipt = self._call("POST", path, json=body)
             total["stored"] += receipt["stored"]
             total["unchanged"] += receipt["unchanged"]
             total["entries"] += receipt["entries"]

@@ -12,32 +12,30 @@ from trucewatch.api.schemas import Id, Receipt, ReportOut, ReportPage, SignedBat
 from trucewatch.ledger.kinds import Tier
 from trucewatch.registry.access import Action, Viewer
 from trucewatch.reports.queries import MAX_PAGE, ReportFilter, get_report, page_reports
-from trucewatch.reports.service import Submitted, describe_report, file_signed_reports
+from trucewatch.reports.service import describe_report, file_signed_reports
 from trucewatch.reports.taxonomy import ViolationType
+from trucewatch.store.engine import Database
 
 router = APIRouter(prefix="/reports", tags=["reports"])
 Filer = Annotated[Viewer, Depends(allow(Action.FILE_REPORTS))]
 Reader = Annotated[Viewer, Depends(allow(Action.READ_REPORTS))]
 
 
-def _receipt(done: Submitted) -> Receipt:
+def _file(db: Database, who: Viewer, body: SignedIn | SignedBatchIn) -> Receipt:
+    submission, restricted = body.submission()
+    with db.begin() as session:
+        done = file_signed_reports(session, submission, restricted, author=str(who.delegation), now=now())
     return Receipt(stored=done.stored, unchanged=done.unchanged, entries=done.entries, unresolved=done.unresolved)
 
 
 @router.post("", status_code=201, summary="File one report, signed by your delegation's key")
 def file_report(db: Db, who: Filer, body: SignedIn) -> Receipt:
-    submission, restricted = body.submission()
-    with db.begin() as session:
-        done = file_signed_reports(session, submission, restricted, author=str(who.delegation), now=now())
-    return _receipt(done)
+    return _file(db, who, body)
 
 
 @router.post("/batch", status_code=201, summary="File up to 1,000 reports, signed once through a seal")
 def file_batch(db: Db, who: Filer, body: SignedBatchIn) -> Receipt:
-    submission, restricted = body.submission()
-    with db.begin() as session:
-        done = file_signed_reports(session, submission, restricted, author=str(who.delegation), now=now())
-    return _receipt(done)
+    return _file(db, who, body)
 
 
 @router.get("", summary="Reports you may read, oldest first, filtered, one page at a time")

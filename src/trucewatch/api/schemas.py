@@ -8,7 +8,7 @@ from datetime import date, datetime
 from typing import Annotated, Any
 
 from fastapi import Path as FastPath
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 from trucewatch.ledger.canonical import canonical_json
 from trucewatch.ledger.entries import Submission
@@ -41,6 +41,15 @@ def _b64(value: str, what: str) -> bytes:
         raise ValueError(f"{what} is not base64") from exc
 
 
+def _signature(value: str) -> str:
+    if len(_b64(value, "sig")) != 64:
+        raise ValueError("not the base64 of a 64-byte Ed25519 signature")
+    return value
+
+
+Signature = Annotated[Base64, AfterValidator(_signature)]
+
+
 def _restricted(restricted: dict[int, RestrictedPayload]) -> dict[int, tuple[bytes, bytes]]:
     return {i: (_b64(r.salt, "salt"), canonical_json(r.payload)) for i, r in restricted.items()}
 
@@ -49,15 +58,8 @@ class SignedIn(Out):
     """One statement signed by its author (see docs/ledger.md): the server places it in the log."""
 
     statement: dict[str, Any] = Field(description="The signed statement, as a JSON object (RFC 8785 form is signed)")
-    sig: Base64 = Field(description="base64 Ed25519 signature over 'trucewatch/statement/v1\\n' + statement")
+    sig: Signature = Field(description="base64 Ed25519 signature over 'trucewatch/statement/v1\\n' + statement")
     restricted: RestrictedPayload | None = None
-
-    @field_validator("sig")
-    @classmethod
-    def _sig(cls, value: str) -> str:
-        if len(_b64(value, "sig")) != 64:
-            raise ValueError("not the base64 of a 64-byte Ed25519 signature")
-        return value
 
     def submission(self) -> tuple[Submission, dict[int, tuple[bytes, bytes]]]:
         restricted = _restricted({0: self.restricted} if self.restricted else {})
@@ -69,17 +71,10 @@ class SignedBatchIn(Out):
 
     statements: list[dict[str, Any]] = Field(min_length=2, max_length=MAX_BATCH)
     seal: dict[str, Any] = Field(description="The seal statement: kind 'seal', payload {root, size}")
-    sig: Base64 = Field(description="base64 Ed25519 signature over the seal statement")
+    sig: Signature = Field(description="base64 Ed25519 signature over the seal statement")
     restricted: dict[int, RestrictedPayload] = Field(
         default_factory=dict, description="Payloads of restricted statements, by their position"
     )
-
-    @field_validator("sig")
-    @classmethod
-    def _sig(cls, value: str) -> str:
-        if len(_b64(value, "sig")) != 64:
-            raise ValueError("not the base64 of a 64-byte Ed25519 signature")
-        return value
 
     def submission(self) -> tuple[Submission, dict[int, tuple[bytes, bytes]]]:
         statements = tuple(canonical_json(s) for s in self.statements)

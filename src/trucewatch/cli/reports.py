@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from contextlib import ExitStack
 from datetime import UTC, date, datetime, time, timedelta
 from itertools import islice
@@ -11,7 +12,7 @@ from typing import Annotated, Any
 import typer
 from rich.progress import Progress
 
-from trucewatch.api.client import BATCH, Remote
+from trucewatch.api.client import Remote
 from trucewatch.cli.common import (
     DbOption,
     JsonOption,
@@ -30,7 +31,7 @@ from trucewatch.cli.common import (
 )
 from trucewatch.errors import FieldProblem, InvalidInput
 from trucewatch.geo.admin import syria_admin_areas
-from trucewatch.reports.files import Unreadable, read_reports
+from trucewatch.reports.files import Read, Unreadable, read_reports
 from trucewatch.reports.imports import import_reports
 from trucewatch.reports.queries import MAX_PAGE, ReportFilter, list_reports
 from trucewatch.reports.service import (
@@ -83,19 +84,16 @@ def report_add(
 
 def _send(file: Path, key: Path | None, server: Remote) -> None:
     """Sign here, send to the server in sealed batches of up to 1,000 (each batch all or nothing)."""
-    signer = load_signer(key)
-    done = Submitted()
-    records = read_reports(file)
-    while chunk := list(islice(records, BATCH)):
-        bad = [r.problem for r in chunk if isinstance(r, Unreadable)]
-        if bad:
-            raise InvalidInput(bad)
-        receipt = server.file_reports(signer, [r[1] for r in chunk if isinstance(r, tuple)], at=now())
-        done.stored += receipt["stored"]
-        done.unchanged += receipt["unchanged"]
-        for name, n in receipt["unresolved"].items():
-            done.unresolved[name] = done.unresolved.get(name, 0) + n
+    receipt = server.file_reports(load_signer(key), _readable(read_reports(file)))
+    done = Submitted(stored=receipt["stored"], unchanged=receipt["unchanged"], unresolved=receipt["unresolved"])
     _summarise(done, None)
+
+
+def _readable(records: Iterator[Read]) -> Iterator[dict[str, Any]]:
+    for record in records:
+        if isinstance(record, Unreadable):
+            raise InvalidInput([record.problem])
+        yield record[1]
 
 
 @imports.command("reports")
@@ -217,9 +215,9 @@ def _governorate(value: str | None) -> str | None:
     if value is None:
         return None
     areas = syria_admin_areas()
-    for code, area in areas.governorates.items():
-        if value.casefold() in (code.casefold(), area.name_en.casefold(), area.name_ar):
-            return code
+    code = areas.governorate_code(value)
+    if code is not None:
+        return code
     known = ", ".join(a.name_en for a in areas.governorates.values())
     raise InvalidInput(
         [

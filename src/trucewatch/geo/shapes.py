@@ -58,6 +58,14 @@ class AdminAreas:
     def governorate_name(self, pcode: str | None) -> str:
         return self.governorates[pcode].name_en if pcode in self.governorates else "(unknown)"
 
+    def governorate_code(self, name: str) -> str | None:
+        """The p-code of a governorate named by its p-code, English or Arabic name (any case), or None."""
+        folded = name.strip().casefold()
+        for code, area in self.governorates.items():
+            if folded in (code.casefold(), area.name_en.casefold(), area.name_ar):
+                return code
+        return None
+
 
 def _areas(collection: Mapping[str, Any], *, parent_key: str | None) -> list[Area]:
     areas = [

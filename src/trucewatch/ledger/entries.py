@@ -30,6 +30,7 @@ import base64
 import binascii
 import hashlib
 import re
+import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -112,6 +113,17 @@ def encode_statement(
     tail = b'"time":"' + format_time(at).encode() + b'","v":' + str(VERSION).encode() + b"}"
     middle = b'"key":' + canonical_json(key) + b',"kind":' + canonical_json(kind) + b","
     return head + middle + (b'"payload":' + payload + b"," if payload is not None else b"") + tail
+
+
+def make_statement(
+    signer: Signer, kind: str, data: bytes, at: datetime, *, restricted: bool
+) -> tuple[bytes, bytes | None]:
+    """``signer``'s statement of a payload (canonical bytes) and, for a restricted one, the salt of the
+    commitment it holds instead of the payload (None for a payload shown in the log)."""
+    if not restricted:
+        return encode_statement(kind, signer.delegation, signer.key_id, at, payload=data), None
+    salt = secrets.token_bytes(SALT_SIZE)
+    return encode_statement(kind, signer.delegation, signer.key_id, at, commitment=commitment(salt, data)), salt
 
 
 def encode_entry(index: int, prev: bytes, statement: bytes, seal: int | None = None) -> bytes:

@@ -12,7 +12,6 @@ by replaying the log (:func:`replay`).
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -34,7 +33,7 @@ from trucewatch.ledger.entries import (
     Signer,
     Submission,
     commitment,
-    encode_statement,
+    make_statement,
     parse_line,
     place,
     sign_statements,
@@ -233,12 +232,11 @@ def _statement(
     position: int,
 ) -> bytes:
     """A payload's statement; a restricted one holds a salted commitment, its payload goes to ``sealed``."""
-    author, key = signer.delegation, signer.key_id
-    if payload.get("tier") == Tier.RESTRICTED and kind not in KEY_KINDS:
-        salt = secrets.token_bytes(32)
+    restricted = payload.get("tier") == Tier.RESTRICTED and kind not in KEY_KINDS
+    statement, salt = make_statement(signer, str(kind), data, at, restricted=restricted)
+    if salt is not None:
         sealed[position] = Sealed(salt, data)
-        return encode_statement(str(kind), author, key, at, commitment=commitment(salt, data))
-    return encode_statement(str(kind), author, key, at, payload=data)
+    return statement
 
 
 def _refuse_replays(session: Session, checked: Sequence[Checked]) -> None:
@@ -344,10 +342,10 @@ def _pool() -> ThreadPoolExecutor:
 
 def load_checker(session: Session) -> Checker:
     """The log's state after its last entry: size, last hash, latest time, the tree's right edge, the keyring."""
-    last = session.execute(select(Entry.idx, Entry.hash).order_by(Entry.idx.desc()).limit(1)).first()
+    last = _last_entry(session)
     if last is None:
         return Checker(Keyring())
-    return _read_checker(session, last[0] + 1, last[1])
+    return _read_checker(session, *last)
 
 
 _WRITERS: WeakKeyDictionary[Engine, Checker] = WeakKeyDictionary()
@@ -359,16 +357,22 @@ def _writer_checker(session: Session) -> Checker:
     The kept state serves while the log still ends where it left it; after a write that rolled back,
     or one from another process, the log ends elsewhere and the state is read again.
     """
-    last = session.execute(select(Entry.idx, Entry.hash).order_by(Entry.idx.desc()).limit(1)).first()
+    last = _last_entry(session)
     if last is None:
         return Checker(Keyring())
     bind = session.get_bind()
     engine = bind.engine if isinstance(bind, Connection) else bind
     kept = _WRITERS.get(engine)
-    if kept is not None and kept.size == last[0] + 1 and kept.last_hash == last[1] and kept.pending_batch is None:
+    if kept is not None and (kept.size, kept.last_hash) == last and kept.pending_batch is None:
         return kept
-    checker = _WRITERS[engine] = _read_checker(session, last[0] + 1, last[1])
+    checker = _WRITERS[engine] = _read_checker(session, *last)
     return checker
+
+
+def _last_entry(session: Session) -> tuple[int, bytes] | None:
+    """The log's size and its last entry's hash; None for an empty log."""
+    last = session.execute(select(Entry.idx, Entry.hash).order_by(Entry.idx.desc()).limit(1)).first()
+    return None if last is None else (last[0] + 1, last[1])
 
 
 def _read_checker(session: Session, size: int, last_hash: bytes) -> Checker:

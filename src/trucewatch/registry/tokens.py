@@ -50,7 +50,7 @@ class Account:
     role: str
     """The delegation's role: ``guarantor``, ``party``, ``observer`` or ``secretariat``."""
     token_id: int
-    delegation_id: int = 0
+    delegation_id: int
 
     @property
     def viewer(self) -> Viewer:

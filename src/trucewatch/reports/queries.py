@@ -81,11 +81,6 @@ def page_reports(session: Session, where: ReportFilter, *, viewer: Viewer = OPER
     return Page(rows, _encode_cursor(rows[-1][0]) if more and rows else None)
 
 
-def count_reports(session: Session, where: ReportFilter, *, viewer: Viewer = OPERATOR) -> int:
-    query = _filtered(session, select(func.count()).select_from(Report), where, viewer)
-    return session.scalar(query) or 0
-
-
 def get_report(session: Session, report_id: int, *, viewer: Viewer = OPERATOR) -> tuple[Report, str]:
     """One report; NotFound when it does not exist or the viewer may not know that it does."""
     query = (
@@ -120,14 +115,11 @@ def _filtered(session: Session, query: _Q, where: ReportFilter, viewer: Viewer) 
 
 def _governorate(name: str) -> Any:
     areas = syria_admin_areas()
-    if name in areas.governorates:
-        return Report.governorate == name
-    folded = name.strip().casefold()
-    codes = [code for code in areas.governorates if areas.governorate_name(code).casefold() == folded]
-    if not codes:
+    code = areas.governorate_code(name)
+    if code is None:
         known = ", ".join(sorted(areas.governorate_name(c) for c in areas.governorates))
         raise InvalidInput([FieldProblem("query", "governorate", f"no governorate {name!r}: one of {known}")])
-    return Report.governorate == codes[0]
+    return Report.governorate == code
 
 
 def _perpetrator(session: Session, name: str) -> Any:

@@ -2,42 +2,46 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from sqlalchemy import String
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
 
-class year_month(FunctionElement[str]):  # noqa: N801 - reads as an SQL function
+class _utc_text(FunctionElement[str]):  # noqa: N801 - reads as an SQL function
+    """A UTC timestamp column written as text, in each dialect's own format syntax."""
+
+    type = String()
+    inherit_cache = True
+    sqlite_format: ClassVar[str]
+    postgresql_format: ClassVar[str]
+
+
+class year_month(_utc_text):  # noqa: N801
     """``YYYY-MM`` of a UTC timestamp column."""
 
-    type = String()
     inherit_cache = True
+    sqlite_format = "%Y-%m"
+    postgresql_format = "YYYY-MM"
 
 
-@compiles(year_month, "sqlite")
-def _year_month_sqlite(element: year_month, compiler: Any, **kw: Any) -> str:
-    return f"strftime('%Y-%m', {compiler.process(element.clauses, **kw)})"
-
-
-@compiles(year_month, "postgresql")
-def _year_month_postgresql(element: year_month, compiler: Any, **kw: Any) -> str:
-    return f"to_char({compiler.process(element.clauses, **kw)} AT TIME ZONE 'UTC', 'YYYY-MM')"
-
-
-class year_month_day(FunctionElement[str]):  # noqa: N801
+class year_month_day(_utc_text):  # noqa: N801
     """``YYYY-MM-DD`` of a UTC timestamp column."""
 
-    type = String()
     inherit_cache = True
+    sqlite_format = "%Y-%m-%d"
+    postgresql_format = "YYYY-MM-DD"
 
 
-@compiles(year_month_day, "sqlite")
-def _year_month_day_sqlite(element: year_month_day, compiler: Any, **kw: Any) -> str:
-    return f"strftime('%Y-%m-%d', {compiler.process(element.clauses, **kw)})"
+def _sqlite(element: _utc_text, compiler: Any, **kw: Any) -> str:
+    return f"strftime('{element.sqlite_format}', {compiler.process(element.clauses, **kw)})"
 
 
-@compiles(year_month_day, "postgresql")
-def _year_month_day_postgresql(element: year_month_day, compiler: Any, **kw: Any) -> str:
-    return f"to_char({compiler.process(element.clauses, **kw)} AT TIME ZONE 'UTC', 'YYYY-MM-DD')"
+def _postgresql(element: _utc_text, compiler: Any, **kw: Any) -> str:
+    return f"to_char({compiler.process(element.clauses, **kw)} AT TIME ZONE 'UTC', '{element.postgresql_format}')"
+
+
+for _function in (year_month, year_month_day):
+    compiles(_function, "sqlite")(_sqlite)
+    compiles(_function, "postgresql")(_postgresql)
