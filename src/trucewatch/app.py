@@ -23,8 +23,9 @@ from fastapi.staticfiles import StaticFiles
 from trucewatch import __version__
 from trucewatch.analytics.stats import database_stats
 from trucewatch.api import evidence, health, incidents, ledger, mechanism, problems, registry, reports, stats
-from trucewatch.api.deps import viewer
+from trucewatch.api.deps import TokenCache, viewer
 from trucewatch.api.problems import PROBLEMS, BodyLimit
+from trucewatch.api.writer import ReportWriter
 from trucewatch.config import Settings
 from trucewatch.registry.access import Viewer
 from trucewatch.store.engine import open_database
@@ -38,6 +39,7 @@ def create_app(settings: Settings) -> FastAPI:
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         yield
+        writer.close()
         database.dispose()
 
     app = FastAPI(
@@ -50,6 +52,8 @@ def create_app(settings: Settings) -> FastAPI:
         redoc_url=None,
     )
     app.state.database = database
+    app.state.writer = writer = ReportWriter(database)
+    app.state.tokens = TokenCache(settings.token_cache_seconds)
     app.state.settings = settings
     problems.install(app)
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes, exempt=(f"{API}/evidence",))

@@ -26,6 +26,9 @@ class Settings(BaseSettings):
     """Largest request body the API accepts (bytes); evidence uploads have their own limit."""
     max_evidence_bytes: int = 100 * 1_048_576
     """Largest evidence file the API accepts (bytes), streamed to disk, never held in memory."""
+    token_cache_seconds: float = 5.0
+    """How long the API trusts a token it found valid without reading it again: a revoked
+    token is refused at most this long after its revocation (0: read it on every request)."""
     evidence_dir: str = ""
     """Where evidence files are kept, by SHA-256; empty: ``<database file>.evidence/`` (or
     ``./trucewatch-evidence/`` for a database URL)."""

@@ -3,39 +3,43 @@
 from __future__ import annotations
 
 from datetime import datetime
+from functools import partial
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
+from fastapi.concurrency import run_in_threadpool
 
-from trucewatch.api.deps import Db, allow, now
+from trucewatch.api.deps import Db, Writer, allow, now
 from trucewatch.api.schemas import Id, Receipt, ReportOut, ReportPage, SignedBatchIn, SignedIn
+from trucewatch.api.writer import ReportWriter
 from trucewatch.ledger.kinds import Tier
 from trucewatch.registry.access import Action, Viewer
 from trucewatch.reports.queries import MAX_PAGE, ReportFilter, get_report, page_reports
-from trucewatch.reports.service import describe_report, file_signed_reports
+from trucewatch.reports.service import describe_report, open_signed_reports
 from trucewatch.reports.taxonomy import ViolationType
-from trucewatch.store.engine import Database
 
 router = APIRouter(prefix="/reports", tags=["reports"])
 Filer = Annotated[Viewer, Depends(allow(Action.FILE_REPORTS))]
 Reader = Annotated[Viewer, Depends(allow(Action.READ_REPORTS))]
 
 
-def _file(db: Database, who: Viewer, body: SignedIn | SignedBatchIn) -> Receipt:
+async def _file(writer: ReportWriter, who: Viewer, body: SignedIn | SignedBatchIn) -> Receipt:
     submission, restricted = body.submission()
-    with db.begin() as session:
-        done = file_signed_reports(session, submission, restricted, author=str(who.delegation), now=now())
+    opening = partial(open_signed_reports, submission, restricted, author=str(who.delegation), now=now())
+    # one report is checked at once; a batch (up to 1,000) on a worker thread, the server answering others meanwhile
+    opened = opening() if len(submission.statements) == 1 else await run_in_threadpool(opening)
+    done = await writer.file(opened)
     return Receipt(stored=done.stored, unchanged=done.unchanged, entries=done.entries, unresolved=done.unresolved)
 
 
 @router.post("", status_code=201, summary="File one report, signed by your delegation's key")
-def file_report(db: Db, who: Filer, body: SignedIn) -> Receipt:
-    return _file(db, who, body)
+async def file_report(writer: Writer, who: Filer, body: SignedIn) -> Receipt:
+    return await _file(writer, who, body)
 
 
 @router.post("/batch", status_code=201, summary="File up to 1,000 reports, signed once through a seal")
-def file_batch(db: Db, who: Filer, body: SignedBatchIn) -> Receipt:
-    return _file(db, who, body)
+async def file_batch(writer: Writer, who: Filer, body: SignedBatchIn) -> Receipt:
+    return await _file(writer, who, body)
 
 
 @router.get("", summary="Reports you may read, oldest first, filtered, one page at a time")

@@ -215,6 +215,7 @@ def add_actors(session: Session, items: Sequence[ActorIn], *, signer: Signer, at
 
 @applies(EntryKind.ACTOR)
 def _apply_actors(session: Session, entries: Sequence[Recorded]) -> None:
+    session.info.pop(_INDEX, None)  # names change: the unit of work's index is read again
     parsed = [(e, ActorIn.model_validate(e.payload)) for e in entries]
     for entry, data in parsed:
         actor = Actor(
@@ -306,6 +307,9 @@ class Resolution:
     """``resolved``, ``unresolved`` (no actor has that name) or ``ambiguous`` (several do)."""
 
 
+_INDEX = "trucewatch.actor_index"
+
+
 class ActorIndex:
     """Every name and alias of every actor, for resolving names as sources write them."""
 
@@ -318,7 +322,11 @@ class ActorIndex:
 
     @classmethod
     def load(cls, session: Session) -> ActorIndex:
-        return cls(session.execute(select(ActorName.normalized, ActorName.actor_id)).all())
+        """The registry's names as this unit of work sees them, read once per unit of work."""
+        found: ActorIndex | None = session.info.get(_INDEX)
+        if found is None:
+            found = session.info[_INDEX] = cls(session.execute(select(ActorName.normalized, ActorName.actor_id)).all())
+        return found
 
     def resolve(self, name: str | None) -> Resolution:
         if not name:

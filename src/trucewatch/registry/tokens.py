@@ -51,6 +51,7 @@ class Account:
     """The delegation's role: ``guarantor``, ``party``, ``observer`` or ``secretariat``."""
     token_id: int
     delegation_id: int
+    expires_at: datetime | None = None
 
     @property
     def viewer(self) -> Viewer:
@@ -113,6 +114,7 @@ def authenticate(session: Session, token: str, *, now: datetime) -> Account:
         role=delegation.role,
         token_id=row.id,
         delegation_id=delegation.id,
+        expires_at=row.expires_at,
     )
 
 

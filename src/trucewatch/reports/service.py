@@ -86,37 +86,75 @@ def submit_reports(
     return outcome
 
 
-def file_signed_reports(
-    session: Session,
+@dataclass(frozen=True)
+class SignedReports:
+    """Reports a delegation signed elsewhere (the HTTP API), opened and validated without the
+    database (:func:`open_signed_reports`): what :func:`file_signed_reports` stores."""
+
+    author: str
+    submission: Submission
+    sealed: dict[int, Sealed]
+    """Restricted payloads and their salts, by statement position."""
+    candidates: list[_Candidate]
+
+
+def open_signed_reports(
     submission: Submission,
     restricted: Mapping[int, tuple[bytes, bytes]],
     *,
     author: str,
     now: datetime,
-) -> Submitted:
-    """Store reports their delegation signed elsewhere (the HTTP API), as signed; all or nothing.
-
-    The checks are :func:`submit_reports`'s. A submission stored before, byte for byte, is
-    stored once: sending it again changes nothing and says so (``unchanged``).
-    """
+) -> SignedReports:
+    """Check a signed submission (:func:`open_submission`) and every report it carries, as
+    :func:`submit_reports` does; InvalidInput names each problem. Reads nothing from the database."""
     opened = open_submission(submission, restricted, kind=EntryKind.REPORT, author=author, now=now)
     outcome = Submitted()
     labelled = [(f"statements[{i}].payload", p) for i, p in enumerate(opened.payloads)]
     candidates = _parse_all(labelled, now, outcome, signed=opened.datas)
-    good = _checked(session, candidates, {author}, outcome)
-    if outcome.unchanged == len(opened.payloads):
-        return outcome
-    if outcome.unchanged:
-        problem = "filed before, alone or in another batch: a signed batch is stored whole or not at all"
-        raise InvalidInput([FieldProblem("submission", "statements", f"{outcome.unchanged} of them were {problem}")])
     if outcome.rejected:
         raise InvalidInput([p for r in outcome.rejected for p in r.problems])
+    return SignedReports(author, submission, _sealed(restricted), candidates)
+
+
+def file_signed_reports(session: Session, submissions: Sequence[SignedReports]) -> list[Submitted]:
+    """Store opened submissions as signed, in the log's order given, all or nothing.
+
+    The checks that need the database are :func:`submit_reports`'s. A submission stored
+    before, byte for byte, is stored once: sending it again changes nothing and says so
+    (``unchanged``). Several submissions (of several delegations) filed together share
+    one lock, one read of the registry and one commit: the API's writer groups them so.
+    """
+    outcomes = [Submitted() for _ in submissions]
+    delegations = {d.code: d for d in session.scalars(select(Delegation))}
+    stored = _stored_refs(session, [c for s in submissions for c in s.candidates], delegations)
+    filing: list[tuple[SignedReports, Submitted]] = []
+    for submission, outcome in zip(submissions, outcomes, strict=True):
+        _screen(session, submission.candidates, {submission.author}, outcome, delegations, stored)
+        if outcome.unchanged == len(submission.candidates):
+            continue
+        if outcome.unchanged:
+            problem = "filed before, alone or in another batch: a signed batch is stored whole or not at all"
+            raise InvalidInput(
+                [FieldProblem("submission", "statements", f"{outcome.unchanged} of them were {problem}")]
+            )
+        if outcome.rejected:
+            raise InvalidInput([p for r in outcome.rejected for p in r.problems])
+        filing.append((submission, outcome))
+    if not filing:
+        return outcomes
+    sealed: dict[int, Sealed] = {}
+    offset = 0
+    for submission, _ in filing:
+        sealed |= {offset + position: s for position, s in submission.sealed.items()}
+        offset += len(submission.candidates)
+    good = [c for submission, _ in filing for c in submission.candidates]
     known = Known([c.encoded for c in good], [c.report for c in good])
-    recorded = file_submissions(session, EntryKind.REPORT, [submission], _sealed(restricted), known=known)
-    outcome.entries = [r.idx for r in recorded]
-    outcome.stored += len(good)
-    _count_unresolved(session, good, outcome)
-    return outcome
+    recorded = iter(file_submissions(session, EntryKind.REPORT, [s.submission for s, _ in filing], sealed, known=known))
+    for submission, outcome in filing:
+        outcome.entries = [next(recorded).idx for _ in submission.candidates]
+        outcome.stored += len(submission.candidates)
+        _count_unresolved(session, submission.candidates, outcome)
+    return outcomes
 
 
 def _sealed(restricted: Mapping[int, tuple[bytes, bytes]]) -> dict[int, Sealed]:
@@ -128,9 +166,20 @@ def _checked(
 ) -> list[_Candidate]:
     """Run every check on parsed reports; the good ones are returned, the others added to ``outcome``."""
     delegations = {d.code: d for d in session.scalars(select(Delegation))}
+    stored = _stored_refs(session, candidates, delegations)
+    return _screen(session, candidates, authors, outcome, delegations, stored)
+
+
+def _screen(
+    session: Session,
+    candidates: list[_Candidate],
+    authors: Collection[str],
+    outcome: Submitted,
+    delegations: Mapping[str, Delegation],
+    stored: Mapping[tuple[str, str], tuple[str, int]],
+) -> list[_Candidate]:
     for c in candidates:
         _check_delegation(c, delegations, authors)
-    stored = _stored_refs(session, candidates, delegations)
     fresh = _drop_known(candidates, stored, outcome)
     _check_supersedes(session, fresh, stored)
     outcome.rejected.extend(Rejected(c.record, c.data, tuple(c.problems)) for c in fresh if c.problems)
