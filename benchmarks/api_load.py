@@ -8,7 +8,8 @@
 3. Three phases, each with ``--clients`` concurrent clients on keep-alive connections,
    each client sending its next request as soon as the last one is answered:
    - filtered list pages over the demo (``GET /reports`` with time, type, governorate,
-     perpetrator, bounding-box, text and tier filters, as a guarantor or a party);
+     perpetrator, bounding-box, text and tier filters, as a guarantor or a party), then
+     the same pages asked by one client alone (the latency a user sees on a quiet server);
    - single signed reports (``POST /reports``) for ``--seconds`` (30 s);
    - sealed batches of 1,000 signed reports (``POST /reports/batch``).
    Reports are realistic (the bulk-import benchmark's generator); each client signs
@@ -343,6 +344,7 @@ def run(args: argparse.Namespace, work: Path) -> dict[str, Any]:
     try:
         print(f"demo of {demo_size:,} entries built in {built:.0f} s; lists ...", file=sys.stderr)
         lists = asyncio.run(list_phase(base, clients, args.list_seconds, args.max_lists))
+        alone = asyncio.run(list_phase(base, clients[:1], args.list_seconds, args.max_lists))
         per_client = args.max_singles // args.clients
         print(f"signing {per_client * args.clients:,} single reports ...", file=sys.stderr)
         bodies = prepare_posts(clients, per_client, 1)
@@ -366,6 +368,7 @@ def run(args: argparse.Namespace, work: Path) -> dict[str, Any]:
         "single": singles.summary(),
         "batch": batches.summary(),
         "list": lists.summary(),
+        "list_one_client": alone.summary(),
         "check": checked,
         "demo_entries": demo_size,
         "goals": {

@@ -78,6 +78,11 @@ def create_app(settings: Settings) -> FastAPI:
     return app
 
 
+def app_from_environment() -> FastAPI:
+    """The app of one of several server processes (``trucewatch serve --workers N``), set by ``TRUCEWATCH_*``."""
+    return create_app(Settings())
+
+
 API = "/api/v1"
 API_DESCRIPTION = (
     "The HTTP API of a ceasefire monitoring mechanism. Authenticate with a member's token "

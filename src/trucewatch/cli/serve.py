@@ -15,6 +15,7 @@ from trucewatch.app import create_app
 from trucewatch.cli.common import (
     DbOption,
     VersionOption,
+    database,
     now,
     out,
     settings_for,
@@ -24,6 +25,7 @@ from trucewatch.config import Settings
 from trucewatch.demo.build import build_demo
 from trucewatch.demo.facts import ucdp_events
 from trucewatch.ledger.signing import DelegationKey, key_file
+from trucewatch.store.engine import analyze
 
 HostOption = Annotated[
     str | None,
@@ -58,6 +60,11 @@ def demo(
     with unit_of_work(db) as session, Progress(console=out, transient=True) as bar:
         task = bar.add_task("filing reports", total=None)
         summary = build_demo(session, seed=seed, now=now(), progress=lambda n: bar.advance(task, n))
+    built = database(db)
+    try:
+        analyze(built)
+    finally:
+        built.dispose()
     out.print(
         f"demo built: {summary.delegations} delegations, {summary.actors} actors, {summary.meetings} meetings, "
         f"{summary.commitments} commitments; {summary.reports:,} reports ({summary.corrections} corrections) "
@@ -82,21 +89,40 @@ def write_demo_keys(directory: Path, keys: Sequence[DelegationKey]) -> None:
             sink.write(key_file(key.pair, key.delegation))
 
 
+WorkersOption = Annotated[
+    int,
+    typer.Option(
+        "--workers",
+        min=1,
+        max=64,
+        help="Server processes; more use more cores (each appends to the log in turn).",
+    ),
+]
+
+
 def serve(
     db: DbOption = None,
     host: HostOption = None,
     port: PortOption = None,
+    workers: WorkersOption = 1,
     version: VersionOption = False,
 ) -> None:
     """Serve the database over HTTP until interrupted (Ctrl-C)."""
-    _serve(settings_for(db), host, port)
+    _serve(settings_for(db), host, port, workers)
 
 
-def _serve(settings: Settings, host: str | None, port: int | None) -> None:
+def _serve(settings: Settings, host: str | None, port: int | None, workers: int = 1) -> None:
     settings = settings.model_copy(update={k: v for k, v in (("host", host), ("port", port)) if v is not None})
     out.print(f"serving {settings.db} on http://{settings.host}:{settings.port}/ (Ctrl-C to stop)")
+    if workers == 1:
+        uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="warning")
+        return
+    database(settings.db).dispose()  # migrate once, before the workers start
+    os.environ.update({f"TRUCEWATCH_{name.upper()}": str(value) for name, value in settings.model_dump().items()})
     uvicorn.run(
-        create_app(settings),
+        "trucewatch.app:app_from_environment",
+        factory=True,
+        workers=workers,
         host=settings.host,
         port=settings.port,
         log_level="warning",

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cache
 from typing import Any, cast
 
 from pydantic import ValidationError
@@ -443,8 +444,9 @@ def _row(
     }
 
 
+@cache
 def current_reports() -> Any:
-    """SQL condition: the report has not been superseded by a correction."""
+    """SQL condition: the report has not been superseded by a correction (built once: it never changes)."""
     newer = aliased(Report)
     return ~select(newer.id).where(newer.supersedes_id == Report.id).correlate(Report).exists()
 

@@ -84,3 +84,9 @@ def lock_writes(session: Session) -> None:
     ``BEGIN IMMEDIATE`` already does), so ledger order and ids stay gap-free."""
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(7077)"))
+
+
+def analyze(database: Database) -> None:
+    """Refresh the query planner's statistics, after a bulk load (PostgreSQL's autovacuum would, later)."""
+    with database.engine.begin() as conn:
+        conn.exec_driver_sql("ANALYZE")
