@@ -19,6 +19,7 @@ files is recorded in :class:`World`, so the read cells expect it whatever order 
 
 from __future__ import annotations
 
+import json
 import re
 from collections import Counter
 from collections.abc import Iterator
@@ -35,11 +36,13 @@ from starlette.testclient import TestClient
 from tests.conftest import NOW, fresh_database
 from tests.factories import KEYS, SIGNERS, report, seed_registry
 from tests.functional.conftest import MARKER
-from trucewatch.api.client import signed_reports
+from trucewatch.api.client import signed_reports, signed_statements
 from trucewatch.app import create_app
 from trucewatch.config import Settings
+from trucewatch.demo.facts import demo_facts
 from trucewatch.incidents.models import Incident
 from trucewatch.ledger.checkpoints import sign_checkpoint
+from trucewatch.mechanism.service import add_commitments, add_meetings
 from trucewatch.registry.tokens import new_token
 from trucewatch.reports.models import Report
 from trucewatch.reports.service import submit_reports
@@ -87,6 +90,13 @@ ACCESS: dict[str, frozenset[str]] = {
     "POST /api/v1/reports": FILERS,
     "POST /api/v1/reports/batch": FILERS,
     "POST /api/v1/evidence": FILERS,
+    "POST /api/v1/delegations": frozenset({"secretariat"}),
+    "POST /api/v1/actors": GUARANTORS | {"secretariat"},
+    "POST /api/v1/designations": GUARANTORS | {"secretariat"},
+    "POST /api/v1/zones": GUARANTORS,
+    "POST /api/v1/meetings": frozenset({"secretariat"}),
+    "POST /api/v1/commitments": frozenset({"secretariat"}),
+    "POST /api/v1/commitment-updates": frozenset({"secretariat"}),
     "GET /api/v1/incidents": MEMBERS,
     "GET /api/v1/incidents/{incident_id}": MEMBERS,
     "GET /api/v1/meetings": MEMBERS,
@@ -256,6 +266,8 @@ def world(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFacto
         seed_registry(session, NOW)
         for record in SEEDS.values():
             submit_reports(session, [(record.name, _report_data(record))], signers=SIGNERS, now=NOW)
+        add_meetings(session, demo_facts().meetings[:1], signer=KEYS.delegations["KZ"], at=NOW)
+        add_commitments(session, demo_facts().commitments[:1], signer=KEYS.delegations["KZ"], at=NOW)
         sign_checkpoint(session, signer=KEYS.mechanism, at=NOW)
         tokens = {role: new_token(session, code, "tester", now=NOW).token for role, code in ROLES.items() if code}
         rows = {
@@ -359,7 +371,7 @@ def test_every_route_of_the_app_has_a_row_and_cells_in_the_matrix(world: World) 
     document = world.get("public", "/api/v1/openapi.json").json()
     documented = {f"{m.upper()} {path}" for path, ops in document["paths"].items() for m in ops}
     assert documented - ACCESS.keys() == set(), "a documented operation without a row in ACCESS"
-    exercised = {*UNTIERED, HOME, *TIERED, *WRITES}
+    exercised = {*UNTIERED, HOME, *TIERED, *WRITES, *SIGNED_WRITES}
     assert exercised == ACCESS.keys(), "a row of ACCESS that no cell exercises"
 
 
@@ -583,3 +595,61 @@ def test_uploading_evidence_is_for_guarantors_and_parties_only(world: World, rol
         assert_refused(answer, role)
         return
     assert answer.status_code == 201, answer.text
+
+
+# --- Signed writes of the registry, the map and the mechanism ----------------------------------------
+
+SQUARE = {"type": "Polygon", "coordinates": [[[36.6, 35.9], [36.7, 35.9], [36.7, 36.0], [36.6, 36.0], [36.6, 35.9]]]}
+
+
+def _payload(endpoint: str, role: str) -> tuple[str, dict[str, Any]]:
+    """The kind and a valid, new payload that ``role`` would write through ``endpoint``."""
+    facts = demo_facts()
+    tag = role.replace("-", "")
+    meeting = facts.meetings[0].model_dump(mode="json")
+    commitment = facts.commitments[0].model_dump(mode="json")
+    return {
+        "POST /api/v1/delegations": ("delegation", {"code": f"XM-{tag[:8].upper()}", "name": {"en": f"{role} guests"},
+                                                    "role": "observer"}),
+        "POST /api/v1/actors": ("actor", {"key": f"matrix-{tag}", "kind": "armed_opposition",
+                                          "names": {"en": f"Matrix Brigade {tag}"}}),
+        "POST /api/v1/designations": ("designation", {"actor": facts.actors[0].key, "authority": f"Matrix {tag}",
+                                                      "reference": "S/RES/0000", "from": "2017-02-01"}),
+        "POST /api/v1/zones": ("zone", {"name": f"Matrix zone {tag}", "geometry": SQUARE,
+                                        "controllers": [facts.actors[0].key], "valid_from": "2017-02-01"}),
+        "POST /api/v1/meetings": ("meeting", meeting | {"key": f"matrix-{tag}"}),
+        "POST /api/v1/commitments": ("commitment", commitment | {"key": f"matrix-{tag}"}),
+        "POST /api/v1/commitment-updates": ("commitment_status", {"commitment": commitment["key"],
+                                                                  "status": "fulfilled", "on": "2017-03-01"}),
+    }[endpoint]  # fmt: skip
+
+
+SIGNED_WRITES = (
+    "POST /api/v1/delegations",
+    "POST /api/v1/actors",
+    "POST /api/v1/designations",
+    "POST /api/v1/zones",
+    "POST /api/v1/meetings",
+    "POST /api/v1/commitments",
+    "POST /api/v1/commitment-updates",
+)
+
+
+@pytest.mark.parametrize(("role", "endpoint"), [
+    pytest.param(role, endpoint, id=f"{role}-{_label(endpoint)}-any") for endpoint in SIGNED_WRITES for role in ROLES
+])  # fmt: skip
+def test_a_signed_write_is_taken_only_from_the_roles_the_matrix_allows(world: World, role: str, endpoint: str) -> None:
+    kind, payload = _payload(endpoint, role)
+    signer = SIGNERS[ROLES[role] or "RU"]
+    body = signed_statements(signer, kind, [payload], at=datetime.now(UTC))
+    answer = world.client.post(endpoint.split()[1], json=body, headers=world.as_(role))
+    if role not in ACCESS[endpoint]:
+        assert_refused(answer, role)
+        return
+    assert answer.status_code == 201, answer.text
+    (index,) = answer.json()["entries"]
+    entry = world.get(role, f"/api/v1/ledger/entries/{index}").json()
+    statement = json.loads(entry["line"])["entry"]["statement"]
+    assert (entry["kind"], entry["author"], statement["payload"]) == (kind, ROLES[role], payload)
+    again = world.client.post(endpoint.split()[1], json=body, headers=world.as_(role))
+    assert again.status_code == 409, again.text  # a signed statement enters the log once

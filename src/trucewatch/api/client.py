@@ -47,7 +47,22 @@ def signed_reports(signer: Signer, reports: Sequence[Mapping[str, Any]], *, at: 
             restricted[i] = {"salt": base64.b64encode(salt).decode(), "payload": orjson.loads(payload)}
     if problems:
         raise InvalidInput(problems)
-    (submission,) = sign_statements(signer, str(EntryKind.REPORT), statements, at)
+    return _body(signer, str(EntryKind.REPORT), statements, restricted, at)
+
+
+def signed_statements(
+    signer: Signer, kind: str, payloads: Sequence[Mapping[str, Any]], *, at: datetime
+) -> dict[str, Any]:
+    """The body of a write of any other kind (``POST /zones``, ``/actors``, ``/meetings``...): each
+    payload signed by ``signer`` as it is given; the server checks it as its service would."""
+    statements = [make_statement(signer, kind, canonical_json(dict(p)), at, restricted=False)[0] for p in payloads]
+    return _body(signer, kind, statements, {}, at)
+
+
+def _body(
+    signer: Signer, kind: str, statements: Sequence[bytes], restricted: Mapping[int, dict[str, Any]], at: datetime
+) -> dict[str, Any]:
+    (submission,) = sign_statements(signer, kind, statements, at)
     sig = base64.b64encode(submission.signature).decode()
     if submission.seal is None:
         body: dict[str, Any] = {"statement": orjson.loads(statements[0]), "sig": sig}

@@ -16,12 +16,15 @@ from trucewatch.api.schemas import (
     DesignationOut,
     KeyOut,
     MemberOut,
+    Receipt,
     ZoneCollection,
     ZoneFeature,
     ZoneProperties,
 )
+from trucewatch.api.signed import Signed, file_statements
 from trucewatch.geo.models import Zone
 from trucewatch.geo.service import controller_keys, list_zones
+from trucewatch.ledger.kinds import EntryKind
 from trucewatch.registry.access import Action, Viewer
 from trucewatch.registry.models import Actor, Delegation
 from trucewatch.registry.service import list_actors, list_delegations
@@ -51,6 +54,30 @@ def zones(
         found = list_zones(session, on=on)
         keys = controller_keys(session, found)
         return ZoneCollection(features=[_zone(z, keys) for z in found])
+
+
+@router.post("/delegations", status_code=201, summary="Add delegations (the secretariat), signed by its key")
+def add_delegations(db: Db, who: Annotated[Viewer, Depends(allow(Action.MANAGE_DELEGATIONS))], body: Signed) -> Receipt:
+    return file_statements(db, who, EntryKind.DELEGATION, body)
+
+
+@router.post("/actors", status_code=201, summary="Add actors to the registry, signed by your delegation's key")
+def add_actors(db: Db, who: Annotated[Viewer, Depends(allow(Action.FILE_ACTORS))], body: Signed) -> Receipt:
+    return file_statements(db, who, EntryKind.ACTOR, body)
+
+
+@router.post("/designations", status_code=201, summary="Record an actor's designation, signed")
+def add_designations(db: Db, who: Annotated[Viewer, Depends(allow(Action.FILE_ACTORS))], body: Signed) -> Receipt:
+    return file_statements(db, who, EntryKind.DESIGNATION, body)
+
+
+@router.post(
+    "/zones",
+    status_code=201,
+    summary="Add zones of control: each a GeoJSON Polygon or MultiPolygon with its controllers, signed",
+)
+def add_zones(db: Db, who: Annotated[Viewer, Depends(allow(Action.FILE_ZONES))], body: Signed) -> Receipt:
+    return file_statements(db, who, EntryKind.ZONE, body)
 
 
 def _delegation(d: Delegation, *, members: bool) -> DelegationOut:

@@ -14,7 +14,7 @@ from trucewatch.geo.models import Zone, ZoneControl
 from trucewatch.geo.schemas import ZoneIn
 from trucewatch.ledger.entries import Signer
 from trucewatch.ledger.kinds import EntryKind
-from trucewatch.ledger.service import Recorded, applies, record
+from trucewatch.ledger.service import Recorded, applies, intake, record
 from trucewatch.registry.models import Actor
 from trucewatch.registry.schemas import Role
 from trucewatch.registry.service import require_author
@@ -23,7 +23,13 @@ MAP_MAKERS = frozenset({Role.GUARANTOR, Role.SECRETARIAT})
 
 
 def add_zones(session: Session, items: Sequence[ZoneIn], *, signer: Signer, at: datetime) -> None:
-    require_author(session, signer.delegation, MAP_MAKERS, what="zone")
+    _check_zones(session, signer.delegation, items)
+    record(session, EntryKind.ZONE, signer, [z.model_dump(mode="json") for z in items], at=at)
+
+
+@intake(EntryKind.ZONE, ZoneIn)
+def _check_zones(session: Session, author: str, items: Sequence[ZoneIn]) -> None:
+    require_author(session, author, MAP_MAKERS, what="zone")
     known = set(session.scalars(select(Actor.key)))
     missing = [
         FieldProblem(f"zone {z.name}", f"controllers.{i}", f"no actor with key {key!r}")
@@ -33,7 +39,6 @@ def add_zones(session: Session, items: Sequence[ZoneIn], *, signer: Signer, at: 
     ]
     if missing:
         raise InvalidInput(missing)
-    record(session, EntryKind.ZONE, signer, [z.model_dump(mode="json") for z in items], at=at)
 
 
 @applies(EntryKind.ZONE)

@@ -22,6 +22,7 @@ from typing import Any, cast
 from weakref import WeakKeyDictionary
 
 import orjson
+from pydantic import BaseModel, ValidationError
 from sqlalchemy import Table, delete, func, insert, select, text
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session
@@ -39,11 +40,13 @@ from trucewatch.ledger.entries import (
     sign_statements,
     statement_hash,
 )
+from trucewatch.ledger.intake import open_submission
 from trucewatch.ledger.keyring import Keyring
 from trucewatch.ledger.kinds import KEY_KINDS, EntryKind, Tier
 from trucewatch.ledger.merkle import Frontier, NodeKey, subtrees
 from trucewatch.ledger.models import Entry, SealedPayload, TreeNode
 from trucewatch.store.engine import lock_writes
+from trucewatch.validation import problems_of
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,6 +90,51 @@ def applies(kind: EntryKind) -> Callable[[Applier], Applier]:
         return fn
 
     return register
+
+
+Intake = Callable[[Session, str, Sequence[Any]], None]
+"""Checks a service makes before items of its kind, written by ``author``, are stored (roles,
+references to other records, uniqueness); raises the problem it finds."""
+_INTAKES: dict[EntryKind, tuple[type[BaseModel], Intake]] = {}
+
+
+def intake(kind: EntryKind, model: type[BaseModel]) -> Callable[[Intake], Intake]:
+    """Register how statements of ``kind`` signed elsewhere are taken in: their payload's model
+    and the service's checks (:func:`file_signed` runs them)."""
+
+    def register(fn: Intake) -> Intake:
+        _INTAKES[kind] = (model, fn)
+        return fn
+
+    return register
+
+
+def file_signed(
+    session: Session,
+    kind: EntryKind,
+    submission: Submission,
+    *,
+    author: str,
+    now: datetime,
+) -> list[Recorded]:
+    """Store a submission of ``kind`` that ``author`` signed elsewhere (the HTTP API), after the checks
+    its service makes when it signs one itself; all or nothing. Reports have their own path
+    (:func:`trucewatch.reports.service.file_signed_reports`): only they may be restricted."""
+    if kind not in _INTAKES:
+        raise InvalidInput([FieldProblem("statements", "kind", f"entries of kind {kind} are not taken from clients")])
+    opened = open_submission(submission, {}, kind=kind, author=author, now=now)
+    model, check = _INTAKES[kind]
+    items: list[Any] = []
+    problems: list[FieldProblem] = []
+    for i, payload in enumerate(opened.payloads):
+        try:
+            items.append(model.model_validate(payload))
+        except ValidationError as exc:
+            problems.extend(problems_of(exc, f"statements[{i}].payload"))
+    if problems:
+        raise InvalidInput(problems)
+    check(session, author, items)
+    return file_submissions(session, kind, [submission], known=Known(opened.datas, items))
 
 
 def erases(kind: EntryKind) -> Callable[[Eraser], Eraser]:

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session, selectinload
 from trucewatch.errors import Conflict, FieldProblem, InvalidInput, NotFound
 from trucewatch.ledger.entries import Signer
 from trucewatch.ledger.kinds import EntryKind
-from trucewatch.ledger.service import Recorded, applies, record
+from trucewatch.ledger.service import Recorded, applies, intake, record
 from trucewatch.mechanism.models import Attendance, Commitment, CommitmentParty, CommitmentUpdate, Meeting
 from trucewatch.mechanism.schemas import CommitmentIn, CommitmentStatusIn, MeetingIn
 from trucewatch.registry.models import Delegation
@@ -32,7 +32,13 @@ def list_commitments(session: Session) -> Sequence[Commitment]:
 
 
 def add_meetings(session: Session, items: Sequence[MeetingIn], *, signer: Signer, at: datetime) -> None:
-    require_author(session, signer.delegation, SECRETARIAT, what="meeting")
+    _check_meetings(session, signer.delegation, items)
+    record(session, EntryKind.MEETING, signer, [m.model_dump(mode="json") for m in items], at=at)
+
+
+@intake(EntryKind.MEETING, MeetingIn)
+def _check_meetings(session: Session, author: str, items: Sequence[MeetingIn]) -> None:
+    require_author(session, author, SECRETARIAT, what="meeting")
     _unique_keys(session, Meeting, [m.key for m in items], "meeting")
     codes = _delegation_ids(session)
     _known_codes(
@@ -43,7 +49,6 @@ def add_meetings(session: Session, items: Sequence[MeetingIn], *, signer: Signer
             for i, a in enumerate(m.attendance)
         ],
     )
-    record(session, EntryKind.MEETING, signer, [m.model_dump(mode="json") for m in items], at=at)
 
 
 @applies(EntryKind.MEETING)
@@ -71,7 +76,13 @@ def _apply_meetings(session: Session, entries: Sequence[Recorded]) -> None:
 
 
 def add_commitments(session: Session, items: Sequence[CommitmentIn], *, signer: Signer, at: datetime) -> None:
-    require_author(session, signer.delegation, SECRETARIAT, what="commitment")
+    _check_commitments(session, signer.delegation, items)
+    record(session, EntryKind.COMMITMENT, signer, [c.model_dump(mode="json") for c in items], at=at)
+
+
+@intake(EntryKind.COMMITMENT, CommitmentIn)
+def _check_commitments(session: Session, author: str, items: Sequence[CommitmentIn]) -> None:
+    require_author(session, author, SECRETARIAT, what="commitment")
     _unique_keys(session, Commitment, [c.key for c in items], "commitment")
     _known_codes(
         _delegation_ids(session),
@@ -85,7 +96,6 @@ def add_commitments(session: Session, items: Sequence[CommitmentIn], *, signer: 
     ]
     if missing:
         raise InvalidInput(missing)
-    record(session, EntryKind.COMMITMENT, signer, [c.model_dump(mode="json") for c in items], at=at)
 
 
 @applies(EntryKind.COMMITMENT)
@@ -110,10 +120,16 @@ def _apply_commitments(session: Session, entries: Sequence[Recorded]) -> None:
 
 
 def update_commitment(session: Session, item: CommitmentStatusIn, *, signer: Signer, at: datetime) -> None:
-    require_author(session, signer.delegation, SECRETARIAT, what=f"commitment {item.commitment}")
-    if session.scalar(select(Commitment.id).where(Commitment.key == item.commitment)) is None:
-        raise NotFound(f"no commitment with key {item.commitment!r}")
+    _check_updates(session, signer.delegation, [item])
     record(session, EntryKind.COMMITMENT_STATUS, signer, [item.model_dump(mode="json")], at=at)
+
+
+@intake(EntryKind.COMMITMENT_STATUS, CommitmentStatusIn)
+def _check_updates(session: Session, author: str, items: Sequence[CommitmentStatusIn]) -> None:
+    for item in items:
+        require_author(session, author, SECRETARIAT, what=f"commitment {item.commitment}")
+        if session.scalar(select(Commitment.id).where(Commitment.key == item.commitment)) is None:
+            raise NotFound(f"no commitment with key {item.commitment!r}")
 
 
 @applies(EntryKind.COMMITMENT_STATUS)

@@ -141,6 +141,12 @@ class DesignationIn(Period):
     source: str | None = None
 
 
+class ActorDesignationIn(DesignationIn):
+    """A designation of an actor, as a ``designation`` entry holds it."""
+
+    actor: Key
+
+
 class CeasefireIn(Period):
     status: CeasefireCoverage
     basis: str | None = None

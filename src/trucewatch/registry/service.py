@@ -16,7 +16,7 @@ from trucewatch.errors import Conflict, FieldProblem, InvalidInput, NotFound
 from trucewatch.ledger.entries import Signer
 from trucewatch.ledger.kinds import MECHANISM, EntryKind
 from trucewatch.ledger.notes import valid_note_name
-from trucewatch.ledger.service import Recorded, applies, record
+from trucewatch.ledger.service import Recorded, applies, intake, record
 from trucewatch.ledger.signing import key_id
 from trucewatch.registry.models import (
     Actor,
@@ -29,7 +29,15 @@ from trucewatch.registry.models import (
     SigningKey,
 )
 from trucewatch.registry.names import normalize_name
-from trucewatch.registry.schemas import ActorIn, DelegationIn, DesignationIn, KeyIn, KeyRevocationIn, Role
+from trucewatch.registry.schemas import (
+    ActorDesignationIn,
+    ActorIn,
+    DelegationIn,
+    DesignationIn,
+    KeyIn,
+    KeyRevocationIn,
+    Role,
+)
 
 ADMIN_ROLES = frozenset({Role.SECRETARIAT})
 REGISTRY_ROLES = frozenset({Role.SECRETARIAT, Role.GUARANTOR})
@@ -60,14 +68,19 @@ def list_delegations(session: Session) -> Sequence[Delegation]:
 
 
 def add_delegations(session: Session, items: Sequence[DelegationIn], *, signer: Signer, at: datetime) -> None:
-    require_author(session, signer.delegation, ADMIN_ROLES, what="delegation")
+    _check_delegations(session, signer.delegation, items)
+    record(session, EntryKind.DELEGATION, signer, [_dump(d) for d in items], at=at)
+
+
+@intake(EntryKind.DELEGATION, DelegationIn)
+def _check_delegations(session: Session, author: str, items: Sequence[DelegationIn]) -> None:
+    require_author(session, author, ADMIN_ROLES, what="delegation")
     codes = [d.code for d in items]
     taken = set(session.scalars(select(Delegation.code).where(Delegation.code.in_(codes))))
     dupes = taken | {c for c in codes if codes.count(c) > 1}
     if dupes:
         raise Conflict(f"delegation code already in use: {', '.join(sorted(dupes))}")
     _check_new_keys(session, [k for d in items for k in d.keys], what="delegation")
-    record(session, EntryKind.DELEGATION, signer, [_dump(d) for d in items], at=at)
 
 
 @applies(EntryKind.DELEGATION)
@@ -195,7 +208,13 @@ def list_actors(session: Session) -> Sequence[Actor]:
 
 
 def add_actors(session: Session, items: Sequence[ActorIn], *, signer: Signer, at: datetime) -> None:
-    require_author(session, signer.delegation, REGISTRY_ROLES, what="actor")
+    _check_actors(session, signer.delegation, items)
+    record(session, EntryKind.ACTOR, signer, [_dump(a) for a in items], at=at)
+
+
+@intake(EntryKind.ACTOR, ActorIn)
+def _check_actors(session: Session, author: str, items: Sequence[ActorIn]) -> None:
+    require_author(session, author, REGISTRY_ROLES, what="actor")
     keys = [a.key for a in items]
     taken = set(session.scalars(select(Actor.key).where(Actor.key.in_(keys))))
     dupes = taken | {k for k in keys if keys.count(k) > 1}
@@ -210,7 +229,6 @@ def add_actors(session: Session, items: Sequence[ActorIn], *, signer: Signer, at
     ]
     if missing:
         raise InvalidInput(missing)
-    record(session, EntryKind.ACTOR, signer, [_dump(a) for a in items], at=at)
 
 
 @applies(EntryKind.ACTOR)
@@ -253,9 +271,16 @@ def _apply_actors(session: Session, entries: Sequence[Recorded]) -> None:
 
 
 def add_designation(session: Session, actor_key: str, item: DesignationIn, *, signer: Signer, at: datetime) -> None:
-    require_author(session, signer.delegation, REGISTRY_ROLES, what=f"designation of {actor_key}")
-    _actor_by_key(session, actor_key)
-    record(session, EntryKind.DESIGNATION, signer, [{"actor": actor_key, **_dump(item)}], at=at)
+    payload = {"actor": actor_key, **_dump(item)}
+    _check_designations(session, signer.delegation, [ActorDesignationIn.model_validate(payload)])
+    record(session, EntryKind.DESIGNATION, signer, [payload], at=at)
+
+
+@intake(EntryKind.DESIGNATION, ActorDesignationIn)
+def _check_designations(session: Session, author: str, items: Sequence[ActorDesignationIn]) -> None:
+    for item in items:
+        require_author(session, author, REGISTRY_ROLES, what=f"designation of {item.actor}")
+        _actor_by_key(session, item.actor)
 
 
 @applies(EntryKind.DESIGNATION)
