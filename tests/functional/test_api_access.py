@@ -36,7 +36,7 @@ from starlette.testclient import TestClient
 from tests.conftest import NOW, fresh_database
 from tests.factories import KEYS, SIGNERS, report, seed_registry
 from tests.functional.conftest import MARKER
-from trucewatch.api.client import signed_reports, signed_statements
+from trucewatch.api.client import cosignature, signed_reports, signed_statements
 from trucewatch.app import create_app
 from trucewatch.config import Settings
 from trucewatch.demo.facts import demo_facts
@@ -97,6 +97,7 @@ ACCESS: dict[str, frozenset[str]] = {
     "POST /api/v1/meetings": frozenset({"secretariat"}),
     "POST /api/v1/commitments": frozenset({"secretariat"}),
     "POST /api/v1/commitment-updates": frozenset({"secretariat"}),
+    "POST /api/v1/ledger/checkpoints/{size}/cosignatures": frozenset({"observer"}),
     "GET /api/v1/incidents": MEMBERS,
     "GET /api/v1/incidents/{incident_id}": MEMBERS,
     "GET /api/v1/meetings": MEMBERS,
@@ -371,7 +372,7 @@ def test_every_route_of_the_app_has_a_row_and_cells_in_the_matrix(world: World) 
     document = world.get("public", "/api/v1/openapi.json").json()
     documented = {f"{m.upper()} {path}" for path, ops in document["paths"].items() for m in ops}
     assert documented - ACCESS.keys() == set(), "a documented operation without a row in ACCESS"
-    exercised = {*UNTIERED, HOME, *TIERED, *WRITES, *SIGNED_WRITES}
+    exercised = {*UNTIERED, HOME, *TIERED, *WRITES, *SIGNED_WRITES, COSIGN}
     assert exercised == ACCESS.keys(), "a row of ACCESS that no cell exercises"
 
 
@@ -653,3 +654,22 @@ def test_a_signed_write_is_taken_only_from_the_roles_the_matrix_allows(world: Wo
     assert (entry["kind"], entry["author"], statement["payload"]) == (kind, ROLES[role], payload)
     again = world.client.post(endpoint.split()[1], json=body, headers=world.as_(role))
     assert again.status_code == 409, again.text  # a signed statement enters the log once
+
+
+COSIGN = "POST /api/v1/ledger/checkpoints/{size}/cosignatures"
+
+
+@pytest.mark.parametrize("role", role_cells(COSIGN))
+def test_only_an_observer_cosigns_a_checkpoint_and_only_once(world: World, role: str) -> None:
+    published = world.get("public", "/api/v1/ledger/checkpoints").json()[0]
+    signature = cosignature(SIGNERS[ROLES[role] or "UN"], published["note"], at=datetime.now(UTC))
+    url = f"/api/v1/ledger/checkpoints/{published['size']}/cosignatures"
+    answer = world.client.post(url, json={"signature": signature}, headers=world.as_(role))
+    if role not in ACCESS[COSIGN]:
+        assert_refused(answer, role)
+        return
+    assert answer.status_code == 201, answer.text
+    assert ROLES[role] in answer.json()["witnesses"]
+    assert f"\u2014 {ROLES[role]} " in answer.json()["note"]
+    again = world.client.post(url, json={"signature": signature}, headers=world.as_(role))
+    assert again.status_code == 409, again.text

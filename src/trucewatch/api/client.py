@@ -18,9 +18,11 @@ import orjson
 from pydantic import ValidationError
 
 from trucewatch.errors import FieldProblem, InvalidInput, StorageError, TrucewatchError
+from trucewatch.ledger import notes
 from trucewatch.ledger.canonical import canonical_json
 from trucewatch.ledger.entries import Signer, make_statement, sign_statements
 from trucewatch.ledger.kinds import EntryKind, Tier
+from trucewatch.ledger.signing import DelegationKey
 from trucewatch.reports.schemas import ReportIn
 from trucewatch.reports.service import report_payload
 from trucewatch.validation import problems_of
@@ -75,6 +77,17 @@ def _body(
         "sig": sig,
         "restricted": {str(i): r for i, r in restricted.items()},
     }
+
+
+def cosignature(witness: DelegationKey, note: str, *, at: datetime) -> str:
+    """An observer's cosignature/v1 of a published checkpoint note, as ``POST .../cosignatures`` takes it.
+
+    Cosign only what you checked: the mechanism's signature on the note, and that the log grew
+    from the last checkpoint you cosigned (``GET /ledger/proofs/consistency``, see docs/ledger.md).
+    """
+    body = note.split("\n\n", 1)[0] + "\n"
+    signed = notes.cosign(body, witness.delegation, witness.pair, int(at.timestamp()))
+    return base64.b64encode(signed.key_id + signed.signature).decode()
 
 
 class RemoteError(TrucewatchError):

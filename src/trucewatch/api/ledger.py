@@ -11,6 +11,7 @@ from trucewatch.api.schemas import (
     MAX_INT,
     CheckpointOut,
     ConsistencyOut,
+    CosignatureIn,
     EntryOut,
     EntryPage,
     Id,
@@ -66,6 +67,20 @@ def checkpoint_list(db: Db, _: Proofs) -> list[CheckpointOut]:
     with db.begin() as session:
         found = checkpoints.published(session)
     return [CheckpointOut(size=p.size, root=p.root.hex(), note=p.note, witnesses=list(p.witnesses)) for p in found]
+
+
+@router.post(
+    "/checkpoints/{size}/cosignatures",
+    status_code=201,
+    summary="Cosign a checkpoint (an observer), with a cosignature/v1 made by your delegation's key",
+)
+def cosign(
+    db: Db, who: Annotated[Viewer, Depends(allow(Action.COSIGN_CHECKPOINTS))], size: Id, body: CosignatureIn
+) -> CheckpointOut:
+    with db.begin() as session:
+        checkpoints.add_cosignature(session, witness=str(who.delegation), signature=body.signature, size=size)
+        found = next(p for p in checkpoints.published(session) if p.size == size)
+    return CheckpointOut(size=found.size, root=found.root.hex(), note=found.note, witnesses=list(found.witnesses))
 
 
 @router.get("/proofs/inclusion", summary="Inclusion proof of an entry, by index or by hash")

@@ -275,6 +275,14 @@ class EntryPage(Out):
     next_start: int | None
 
 
+class CosignatureIn(Out):
+    """An observer's cosignature of a checkpoint (C2SP tlog-cosignature), made with its own key."""
+
+    signature: Base64 = Field(
+        description="base64(key id || timestamp || Ed25519 signature), as after the name in a note's signature line"
+    )
+
+
 class CheckpointOut(Out):
     size: int
     root: str

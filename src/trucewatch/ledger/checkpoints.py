@@ -10,8 +10,10 @@ tree nodes in one query each.
 
 from __future__ import annotations
 
+import base64
+import binascii
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -74,26 +76,60 @@ def cosign_checkpoint(
 ) -> Cosignature:
     """Check the checkpoint as a witness would, then cosign it with ``witness``'s key."""
     ring = load_keyring(session)
-    if ring.roles.get(witness.delegation) != WITNESS:
-        raise InvalidInput([FieldProblem("cosignature", "delegation", f"{witness.delegation} is not an observer")])
+    checkpoint, parsed = _to_cosign(session, ring, witness.delegation, size)
     ring.signer(witness.key_id, witness.delegation, at)
-    checkpoint = _checkpoint(session, size)
-    parsed = _open(checkpoint, ring)
-    last = _last_cosigned(session, witness.delegation)
-    if last is not None and last.size == checkpoint.size:
-        raise Conflict(f"{witness.delegation} already cosigned the checkpoint of size {checkpoint.size}")
-    _check_against_log(session, parsed, last)
     stamp = int(at.timestamp())
     sig = notes.cosign(
         notes.Checkpoint(parsed.origin, parsed.size, parsed.root_hash).body(), witness.delegation, witness.pair, stamp
     )
-    row = Cosignature(
-        checkpoint_size=checkpoint.size,
-        witness=witness.delegation,
-        key_id=witness.key_id,
-        timestamp=stamp,
-        line=sig.line(),
-    )
+    return _store_cosignature(session, checkpoint, witness.delegation, witness.key_id, stamp, sig)
+
+
+def add_cosignature(session: Session, *, witness: str, signature: str, size: int | None = None) -> Cosignature:
+    """Store a cosignature an observer made elsewhere with its own key (``base64(key id || timestamp
+    || signature)``, as in a note's signature line), after the checks :func:`cosign_checkpoint` makes
+    and the signature's own: it must verify with one of the observer's unrevoked keys."""
+    ring = load_keyring(session)
+    checkpoint, parsed = _to_cosign(session, ring, witness, size)
+    try:
+        raw = base64.b64decode(signature, validate=True)
+    except binascii.Error:
+        raise InvalidInput([FieldProblem("cosignature", "signature", "is not base64")]) from None
+    line = notes.NoteSignature(witness, raw[:4], raw[4:])
+    body = notes.Checkpoint(parsed.origin, parsed.size, parsed.root_hash).body()
+    for verifier in (v for v in ring.witness_verifiers() if v.name == witness and v.key_id == line.key_id):
+        try:
+            stamp = notes.verify_cosignature(body, line, verifier)
+        except ProofError as exc:
+            raise InvalidInput([FieldProblem("cosignature", "signature", str(exc))]) from None
+        key = next(k for k in ring.keys.values() if k.delegation == witness and k.public_key == verifier.public_key)
+        ring.signer(key.key_id, witness, datetime.fromtimestamp(stamp, UTC))
+        return _store_cosignature(session, checkpoint, witness, key.key_id, stamp, line)
+    problem = f"made by no unrevoked key of {witness} (cosignature/v1 of the checkpoint of size {parsed.size})"
+    raise InvalidInput([FieldProblem("cosignature", "signature", problem)])
+
+
+def _is_witness(ring: Keyring, delegation: str) -> bool:
+    return ring.roles.get(delegation) == WITNESS
+
+
+def _to_cosign(session: Session, ring: Keyring, witness: str, size: int | None) -> tuple[Checkpoint, notes.Checkpoint]:
+    """The checkpoint ``witness`` may cosign, checked against the log and the witness's last one."""
+    if not _is_witness(ring, witness):
+        raise InvalidInput([FieldProblem("cosignature", "delegation", f"{witness} is not an observer")])
+    checkpoint = _checkpoint(session, size)
+    parsed = _open(checkpoint, ring)
+    last = _last_cosigned(session, witness)
+    if last is not None and last.size == checkpoint.size:
+        raise Conflict(f"{witness} already cosigned the checkpoint of size {checkpoint.size}")
+    _check_against_log(session, parsed, last)
+    return checkpoint, parsed
+
+
+def _store_cosignature(
+    session: Session, checkpoint: Checkpoint, witness: str, key_id: str, stamp: int, sig: notes.NoteSignature
+) -> Cosignature:
+    row = Cosignature(checkpoint_size=checkpoint.size, witness=witness, key_id=key_id, timestamp=stamp, line=sig.line())
     session.add(row)
     session.flush()
     return row
