@@ -8,7 +8,7 @@ arrives, one page saying what the database holds.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from html import escape
 from pathlib import Path
@@ -16,8 +16,10 @@ from typing import Annotated, Any
 
 import fastapi_offline
 from fastapi import Depends, FastAPI
+from fastapi.dependencies.models import Dependant
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse
+from fastapi.routing import APIRoute, iter_route_contexts
 from fastapi.staticfiles import StaticFiles
 
 from trucewatch import __version__
@@ -27,7 +29,7 @@ from trucewatch.api.deps import TokenCache, viewer
 from trucewatch.api.problems import PROBLEMS, BodyLimit
 from trucewatch.api.writer import ReportWriter
 from trucewatch.config import Settings
-from trucewatch.registry.access import Viewer
+from trucewatch.registry.access import ANONYMOUS, Viewer, allowed
 from trucewatch.store.engine import open_database
 from trucewatch.store.migrate import upgrade
 
@@ -69,6 +71,7 @@ def create_app(settings: Settings) -> FastAPI:
         app.include_router(router, prefix=API, responses=PROBLEMS)
     app.include_router(health.router)
     _docs(app)
+    _mark_public(app)
 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
     def home(who: Annotated[Viewer, Depends(viewer)]) -> str:
@@ -89,6 +92,35 @@ API_DESCRIPTION = (
     "(`Authorization: Bearer ...`, from `trucewatch token new`). Writes are statements signed with your "
     "delegation's key (docs/ledger.md, docs/api.md). Errors are RFC 9457 problem details."
 )
+
+
+def _mark_public(app: FastAPI) -> None:
+    """In the OpenAPI document, an operation the public may call lists no credentials (``{}``) as an
+    alternative to the Bearer token, so that clients and Schemathesis know a token is optional there."""
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            schema = generate()
+            for route in iter_route_contexts(app.routes):
+                if isinstance(route.original_route, APIRoute) and route.include_in_schema and _public(route.dependant):
+                    for method in route.methods or ():
+                        operation = schema["paths"][route.path_format][method.lower()]
+                        operation["security"] = [{}, *operation.get("security", [])]
+        return app.openapi_schema or {}
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
+def _public(dependant: Dependant) -> bool:
+    actions = [getattr(d.call, "action") for d in _calls(dependant) if hasattr(d.call, "action")]  # noqa: B009
+    return bool(actions) and all(allowed(ANONYMOUS, a) for a in actions)
+
+
+def _calls(dependant: Dependant) -> Iterator[Dependant]:
+    for sub in dependant.dependencies:
+        yield sub
+        yield from _calls(sub)
 
 
 def _docs(app: FastAPI) -> None:

@@ -372,6 +372,12 @@ def test_every_route_of_the_app_has_a_row_and_cells_in_the_matrix(world: World) 
     document = world.get("public", "/api/v1/openapi.json").json()
     documented = {f"{m.upper()} {path}" for path, ops in document["paths"].items() for m in ops}
     assert documented - ACCESS.keys() == set(), "a documented operation without a row in ACCESS"
+    for path, operations in document["paths"].items():
+        for method, operation in operations.items():
+            endpoint = f"{method.upper()} {path}"
+            if path.startswith("/api/v1"):
+                optional = {} in operation.get("security", [])
+                assert optional == ("public" in ACCESS[endpoint]), f"{endpoint}: the document says otherwise"
     exercised = {*UNTIERED, HOME, *TIERED, *WRITES, *SIGNED_WRITES, COSIGN}
     assert exercised == ACCESS.keys(), "a row of ACCESS that no cell exercises"
 

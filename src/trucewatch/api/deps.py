@@ -96,6 +96,7 @@ def allow(action: Action) -> Callable[[Viewer], Awaitable[Viewer]]:
         return who
 
     check.__name__ = f"allow_{action.value}"
+    check.action = action  # type: ignore[attr-defined]  # read by the OpenAPI document (app._mark_public)
     return check
 
 
