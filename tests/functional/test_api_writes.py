@@ -3,14 +3,21 @@
 from __future__ import annotations
 
 import base64
+import json
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
-from tests.factories import SIGNERS
+from typer.testing import CliRunner
+
+from tests.factories import SIGNERS, report
 from tests.functional.conftest import Api
 from trucewatch.api.client import cosignature, signed_statements
+from trucewatch.cli.main import app
+from trucewatch.ledger.signing import key_file
 
 SQUARE = {"type": "Polygon", "coordinates": [[[36.6, 35.9], [36.7, 35.9], [36.7, 36.0], [36.6, 36.0], [36.6, 35.9]]]}
+JSON = {"Content-Type": "application/json"}
 BOWTIE = {"type": "Polygon", "coordinates": [[[36.6, 35.9], [36.7, 36.0], [36.7, 35.9], [36.6, 36.0], [36.6, 35.9]]]}
 
 
@@ -99,3 +106,41 @@ def test_an_observer_cosigns_with_its_own_key_only(api: Api) -> None:
         headers=api.as_("UN"),
     )
     assert missing.status_code == 404
+
+
+def test_trucewatch_sign_prints_a_body_the_api_takes(api: Api, tmp_path: Path) -> None:
+    key = tmp_path / "RU.key"
+    key.write_bytes(key_file(SIGNERS["RU"].pair, "RU"))
+    zones = tmp_path / "zones.json"
+    zones.write_text(json.dumps([_zone(), _zone(name="Saraqib")]), encoding="utf-8")
+    signed = CliRunner().invoke(app, ["sign", "zone", str(zones), "--key", str(key)])
+    assert signed.exit_code == 0, signed.output
+    answer = api.client.post("/api/v1/zones", content=signed.stdout, headers=JSON | api.as_("RU"))
+    assert answer.status_code == 201, answer.text
+    assert answer.json()["stored"] == 2
+    one = tmp_path / "report.json"
+    one.write_text(json.dumps(report("signed-by-cli", tier="restricted")), encoding="utf-8")
+    signed = CliRunner().invoke(app, ["sign", "report", str(one), "--key", str(key)])
+    assert signed.exit_code == 0, signed.output
+    assert "restricted" in json.loads(signed.stdout)
+    answer = api.client.post("/api/v1/reports", content=signed.stdout, headers=JSON | api.as_("RU"))
+    assert answer.status_code == 201, answer.text
+    assert answer.json()["stored"] == 1
+
+
+def test_trucewatch_sign_refuses_what_it_cannot_sign(tmp_path: Path) -> None:
+    key = tmp_path / "RU.key"
+    key.write_bytes(key_file(SIGNERS["RU"].pair, "RU"))
+    broken = tmp_path / "broken.json"
+    broken.write_text("{not json", encoding="utf-8")
+    refused = CliRunner().invoke(app, ["sign", "zone", str(broken), "--key", str(key)])
+    assert refused.exit_code == 1
+    assert "broken.json is not JSON" in refused.output
+    refused = CliRunner().invoke(app, ["sign", "genesis", str(broken), "--key", str(key)])
+    assert "cannot sign a 'genesis'" in refused.output
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps([report("r", casualties={"killed_civilian": -1})]), encoding="utf-8")
+    refused = CliRunner().invoke(app, ["sign", "report", str(bad), "--key", str(key)])
+    assert refused.exit_code == 1
+    assert "report 1" in refused.output
+    assert "casualties.killed_civilian" in refused.output

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import base64
 import os
+import sys
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated
 
+import orjson
 import typer
 
+from trucewatch.api.client import signed_reports, signed_statements
+from trucewatch.api.schemas import MAX_BATCH
 from trucewatch.cli.common import (
     PASSPHRASE_ENV,
     DbOption,
@@ -39,6 +43,41 @@ DelegationOption = Annotated[
 
 def register(app: typer.Typer) -> None:
     app.add_typer(keys, name="keys")
+    app.command("sign")(sign)
+
+
+SIGNABLE = ("report", "zone", "actor", "designation", "delegation", "meeting", "commitment", "commitment_status")
+
+
+def sign(
+    kind: Annotated[str, typer.Argument(help=f"What the payloads are: {', '.join(SIGNABLE)}.")],
+    file: Annotated[Path, typer.Argument(help="JSON file: one payload or an array of up to 1,000 ('-': stdin).")],
+    key: KeyOption = None,
+    version: VersionOption = False,
+) -> None:
+    """Sign payloads with your delegation's key and print the API request body (for curl and other
+    clients); send it within 5 minutes, the server refuses statements far from its clock."""
+    if kind not in SIGNABLE:
+        raise ConfigError(f"cannot sign a {kind!r}: one of {', '.join(SIGNABLE)}")
+    text = sys.stdin.buffer.read() if str(file) == "-" else _read(file)
+    try:
+        data = orjson.loads(text)
+    except orjson.JSONDecodeError as exc:
+        raise ConfigError(f"{file} is not JSON: {exc}") from None
+    items = data if isinstance(data, list) else [data]
+    if not items or len(items) > MAX_BATCH or not all(isinstance(i, dict) for i in items):
+        raise ConfigError(f"{file} must hold one JSON object or an array of 1 to {MAX_BATCH:,} objects")
+    signer = load_signer(key)
+    at = now()
+    body = signed_reports(signer, items, at=at) if kind == "report" else signed_statements(signer, kind, items, at=at)
+    typer.echo(orjson.dumps(body).decode())
+
+
+def _read(file: Path) -> bytes:
+    try:
+        return file.read_bytes()
+    except OSError as exc:
+        raise ConfigError(f"cannot read {file}: {exc.strerror}") from exc
 
 
 @keys.command("new")
