@@ -4,6 +4,7 @@ import json
 import os
 import re
 import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,6 +17,8 @@ from trucewatch.cli.main import app
 ROOT = Path(__file__).resolve().parents[2]
 DOC = ROOT / "docs" / "api.md"
 EXAMPLE_BASE = "http://127.0.0.1:8000"
+BIN = Path(sys.executable).parent
+"""Where the ``trucewatch`` command of this environment is, for examples that call it."""
 
 
 def _curl_lines() -> list[str]:
@@ -24,8 +27,8 @@ def _curl_lines() -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
-    """The demo in a SQLite file, served, and a token for an RU member."""
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str, str]]:
+    """The demo in a SQLite file, served, a token for an RU member and RU's demo key file."""
     where = tmp_path_factory.mktemp("demo")
     db = str(where / "demo.db")
     built = CliRunner().invoke(app, ["demo", "--db", db, "--no-serve", "--keys-dir", str(where / "keys")])
@@ -33,7 +36,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
     made = CliRunner().invoke(app, ["token", "new", "--db", db, "--delegation", "RU", "--member", "analyst"])
     assert made.exit_code == 0, made.output
     with serve(db) as url:
-        yield url, made.stdout.strip()
+        yield url, made.stdout.strip(), str(where / "keys" / "RU.key")
 
 
 def test_the_page_has_examples_to_run() -> None:
@@ -41,15 +44,15 @@ def test_the_page_has_examples_to_run() -> None:
 
 
 @pytest.mark.parametrize("line", _curl_lines())
-def test_every_curl_example_of_the_api_page_works_against_the_demo(demo: tuple[str, str], line: str) -> None:
-    url, token = demo
+def test_every_curl_example_of_the_api_page_works_against_the_demo(demo: tuple[str, str, str], line: str) -> None:
+    url, token, key = demo
     command = line.split("  #")[0].replace(EXAMPLE_BASE, url)
     done = subprocess.run(
         ["bash", "-c", command],
         capture_output=True,
         text=True,
         cwd=ROOT,
-        env={**os.environ, "TOKEN": token},
+        env={**os.environ, "TOKEN": token, "TRUCEWATCH_KEY": key, "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}"},
         timeout=60,
     )
     assert done.returncode == 0, done.stderr
