@@ -14,10 +14,11 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
 from sqlalchemy import func, select
 from starlette.testclient import TestClient
 
-from tests.conftest import NOW
+from tests.conftest import NOW, fresh_database
 from tests.factories import SIGNERS, report, seed_registry
 from trucewatch.api.client import signed_reports
 from trucewatch.app import create_app
@@ -49,13 +50,18 @@ def _client_work(client: TestClient, token: str, code: str, number: int) -> dict
     return acknowledged
 
 
-def test_two_servers_and_many_clients_keep_the_log_whole(postgres_url: str, tmp_path: Path) -> None:
-    db = open_database(postgres_url)
-    with db.begin() as session:
-        seed_registry(session, NOW)
-        tokens = {code: new_token(session, code, "loader", now=NOW).token for code in FILERS}
-        start = session.scalar(select(func.count()).select_from(Entry)) or 0
-    settings = Settings(db=postgres_url, evidence_dir=str(tmp_path / "evidence"))
+@pytest.mark.postgres
+def test_two_servers_and_many_clients_keep_the_log_whole(request: pytest.FixtureRequest, tmp_path: Path) -> None:
+    url = fresh_database(request, "postgresql", tmp_path)
+    db = open_database(url)
+    try:
+        with db.begin() as session:
+            seed_registry(session, NOW)
+            tokens = {code: new_token(session, code, "loader", now=NOW).token for code in FILERS}
+            start = session.scalar(select(func.count()).select_from(Entry)) or 0
+    finally:
+        db.dispose()
+    settings = Settings(db=url, evidence_dir=str(tmp_path / "evidence"))
     acknowledged: dict[bytes, int] = {}
     with (
         TestClient(create_app(settings)) as one,
@@ -65,10 +71,13 @@ def test_two_servers_and_many_clients_keep_the_log_whole(postgres_url: str, tmp_
         jobs = [pool.submit(_client_work, (one, two)[n % 2], tokens[FILERS[n % 5]], FILERS[n % 5], n) for n in range(8)]
         for job in jobs:
             acknowledged.update(job.result())
-    with db.begin() as session:
-        lines = session.execute(select(Entry.idx, Entry.line).where(Entry.idx >= start).order_by(Entry.idx)).all()
-        verdict = verify_database(session)
-    db.dispose()
+    db = open_database(url)
+    try:
+        with db.begin() as session:
+            lines = session.execute(select(Entry.idx, Entry.line).where(Entry.idx >= start).order_by(Entry.idx)).all()
+            verdict = verify_database(session)
+    finally:
+        db.dispose()
     assert [idx for idx, _ in lines] == list(range(start, start + len(lines))), "a gap in the log's indexes"
     placed = {}
     for idx, line in lines:
