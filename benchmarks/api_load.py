@@ -58,6 +58,7 @@ from trucewatch.ledger.models import Entry
 from trucewatch.ledger.signing import DelegationKey, read_key_file
 from trucewatch.registry.tokens import new_token
 from trucewatch.reports.models import Report
+from trucewatch.store.engine import open_database
 
 DEFAULT_PG_URL = "postgresql://postgres@127.0.0.1:5432/trucewatch_api_bench"
 FILERS = ("RU", "TR", "IR", "SY-GOV", "SY-OPP")
@@ -150,8 +151,6 @@ def build(url: str, work: Path, clients: int) -> tuple[list[Client], int, float]
     keys = work / "keys"
     _trucewatch("demo", "--db", url, "--no-serve", "--keys-dir", str(keys))
     built = time.perf_counter() - started
-    from trucewatch.store.engine import open_database
-
     db = open_database(database_url(url))
     out = []
     with db.begin() as session:
@@ -286,8 +285,6 @@ async def list_phase(base: str, clients: Sequence[Client], seconds: float, cap: 
 
 def check(url: str, demo_size: int, phases: Sequence[Phase]) -> dict[str, Any]:
     """Every acknowledged statement stored once, at its index; nothing else stored; the log verifies."""
-    from trucewatch.store.engine import open_database
-
     acknowledged: dict[bytes, int] = {}
     for phase in phases:
         acknowledged.update(phase.acknowledged)

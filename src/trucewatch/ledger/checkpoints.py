@@ -109,13 +109,9 @@ def add_cosignature(session: Session, *, witness: str, signature: str, size: int
     raise InvalidInput([FieldProblem("cosignature", "signature", problem)])
 
 
-def _is_witness(ring: Keyring, delegation: str) -> bool:
-    return ring.roles.get(delegation) == WITNESS
-
-
 def _to_cosign(session: Session, ring: Keyring, witness: str, size: int | None) -> tuple[Checkpoint, notes.Checkpoint]:
     """The checkpoint ``witness`` may cosign, checked against the log and the witness's last one."""
-    if not _is_witness(ring, witness):
+    if ring.roles.get(witness) != WITNESS:
         raise InvalidInput([FieldProblem("cosignature", "delegation", f"{witness} is not an observer")])
     checkpoint = _checkpoint(session, size)
     parsed = _open(checkpoint, ring)
