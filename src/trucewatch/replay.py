@@ -25,6 +25,7 @@ from sqlalchemy import Integer, Select, Table, false, insert, select
 from sqlalchemy.orm import Session
 
 import trucewatch.geo.service
+import trucewatch.incidents.attribution
 import trucewatch.mechanism.service
 import trucewatch.registry.service
 import trucewatch.reports.service
@@ -44,6 +45,7 @@ APPLIERS = (
     trucewatch.registry.service,
     trucewatch.geo.service,
     trucewatch.reports.service,
+    trucewatch.incidents.attribution,
     trucewatch.mechanism.service,
 )
 """The modules whose appliers a replay needs (importing them registers them)."""

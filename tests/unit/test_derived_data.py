@@ -25,7 +25,7 @@ from shapely.geometry import shape  # type: ignore[import-untyped, unused-ignore
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DATA_DIR = REPO_ROOT / "src" / "trucewatch" / "data"
 SCRIPT = REPO_ROOT / "scripts" / "derive_data.py"
-SHIPPED = ("admin1.geojson", "admin2.geojson", "ucdp_syria_2017q1.csv", "CREDITS.md")
+SHIPPED = ("admin1.geojson", "admin2.geojson", "ucdp_syria_2017q1.csv", "gazetteer.tsv", "CREDITS.md")
 
 ADMIN1_KEYS = ["pcode", "name_en", "name_ar"]
 ADMIN2_KEYS = ["pcode", "name_en", "name_ar", "admin1_pcode"]
@@ -218,3 +218,17 @@ def test_rederivation_is_byte_identical(shared_dir: Path, tmp_path: Path) -> Non
     for name in SHIPPED:
         fresh = (tmp_path / name).read_bytes()
         assert fresh == (DATA_DIR / name).read_bytes(), f"{name} differs: re-run the script"
+
+
+def test_the_gazetteer_holds_every_ocha_place_with_its_names_and_codes() -> None:
+    text = (DATA_DIR / "gazetteer.tsv").read_text(encoding="utf-8")
+    rows = list(csv.DictReader(text.splitlines(), delimiter="\t", quoting=csv.QUOTE_NONE, escapechar="\\"))
+    ocha = [r for r in rows if r["source"] == "ocha"]
+    assert len(ocha) == 5251
+    assert len({r["id"] for r in rows}) == len(rows)
+    assert all(r["name_en"] and r["admin1"] and r["admin2"] for r in rows)
+    assert sum(1 for r in ocha if r["name_ar"]) == 5251
+    douma = next(r for r in rows if r["id"] == "C2338")
+    assert (douma["name_en"], douma["name_ar"], douma["admin1"]) == ("Duma", "دوما", "SY03")
+    assert "Douma" in douma["names"].split("|")
+    assert int(douma["population"]) > 100_000

@@ -178,6 +178,9 @@ class ReportOut(Out):
     longitude: float | None
     geo_precision: str
     place: str | None
+    location: str
+    """Where the point comes from: ``reported``, ``gazetteer`` (looked up by place name), or, with no
+    point, ``ambiguous`` or ``unknown``."""
     governorate: str | None
     governorate_pcode: str | None
     district_pcode: str | None

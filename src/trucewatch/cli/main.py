@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from trucewatch.cli import db, keys, ledger, registry, reports, serve, tokens
+from trucewatch.cli import db, geo, keys, ledger, registry, reports, serve, tokens
 from trucewatch.cli.common import Commands, VersionOption
 
 app = typer.Typer(
@@ -27,6 +27,7 @@ serve.register(app)
 keys.register(app)
 ledger.register(app)
 registry.register(app)
+geo.register(app)
 reports.register(app)
 tokens.register(app)
 

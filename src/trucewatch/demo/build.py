@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+import trucewatch.incidents.attribution  # noqa: F401 - registers attribution, which follows every write
 from trucewatch.demo.accounts import account, correction, reporters_for
 from trucewatch.demo.facts import demo_facts, ucdp_events
 from trucewatch.errors import Conflict

@@ -13,6 +13,30 @@ import numpy as np
 import shapely
 from numpy.typing import NDArray
 
+SYRIA_BOX = (35.5, 32.0, 42.5, 37.5)
+"""(west, south, east, north): every point the mechanism records lies in this box around Syria."""
+
+
+def outside_box_problem(lonlat: NDArray[np.float64], *, hint: str = "") -> str | None:
+    """Why ``(lon, lat)`` points are refused, naming a swap of latitude and longitude; None if inside."""
+    west, south, east, north = SYRIA_BOX
+
+    def inside(x: NDArray[np.float64], y: NDArray[np.float64]) -> NDArray[np.bool_]:
+        return (x >= west) & (x <= east) & (y >= south) & (y <= north)
+
+    x, y = lonlat[:, 0], lonlat[:, 1]
+    out = ~inside(x, y)
+    if not out.any():
+        return None
+    first = int(np.flatnonzero(out)[0])
+    where = f"(longitude {x[first]:g}, latitude {y[first]:g})"
+    if inside(y[out], x[out]).all():
+        return f"{where} is outside Syria's box but inside it when swapped: latitude and longitude look swapped{hint}"
+    return (
+        f"{where} is outside Syria's box (longitude {west:g} to {east:g}, latitude {south:g} to {north:g}); "
+        f"{int(out.sum())} point(s) outside"
+    )
+
 
 @dataclass(frozen=True)
 class Area:
@@ -32,7 +56,14 @@ class AdminAreas:
         self.districts = {a.pcode: a for a in areas}
         self._district_codes = np.array([a.pcode for a in areas], dtype=object)
         self._parent_codes = np.array([a.parent for a in areas], dtype=object)
-        self._tree = shapely.STRtree([shapely.geometry.shape(f["geometry"]) for f in districts["features"]])
+        self.shapes: dict[str, shapely.Geometry] = {
+            f["properties"]["pcode"]: shapely.geometry.shape(f["geometry"])
+            for f in (*governorates["features"], *districts["features"])
+        }
+        """The polygon of every governorate and district, by p-code."""
+        self.country = shapely.union_all([self.shapes[code] for code in self.governorates])
+        """Syria: the union of the governorates."""
+        self._tree = shapely.STRtree([self.shapes[a.pcode] for a in areas])
 
     def locate(
         self, longitudes: Sequence[float], latitudes: Sequence[float]

@@ -92,6 +92,27 @@ def applies(kind: EntryKind) -> Callable[[Applier], Applier]:
     return register
 
 
+_FOLLOWERS: dict[EntryKind, list[tuple[int, Applier]]] = {}
+_BATCHED: set[EntryKind] = set()
+
+
+def follows(*kinds: EntryKind, order: int, batched: bool = False) -> Callable[[Applier], Applier]:
+    """Register a function that runs after the applier of ``kinds``, with the same entries: work a
+    higher layer derives from them (attribution of reports to zones). Followers run by ``order``;
+    ``batched`` hands them one batch at a time (see :func:`apply`)."""
+
+    def register(fn: Applier) -> Applier:
+        for kind in kinds:
+            listed = _FOLLOWERS.setdefault(kind, [])
+            if all(f is not fn for _, f in listed):
+                listed.append((order, fn))
+            if batched:
+                _BATCHED.add(kind)
+        return fn
+
+    return register
+
+
 Intake = Callable[[Session, str, Sequence[Any]], None]
 """Checks a service makes before items of its kind, written by ``author``, are stored (roles,
 references to other records, uniqueness); raises the problem it finds."""
@@ -123,6 +144,10 @@ def file_signed(
     if kind not in _INTAKES:
         raise InvalidInput([FieldProblem("statements", "kind", f"entries of kind {kind} are not taken from clients")])
     opened = open_submission(submission, {}, kind=kind, author=author, now=now)
+    signed = submission.seal if submission.seal is not None else submission.statements[0]
+    known = session.scalar(select(Entry.idx).where(Entry.statement_hash == statement_hash(signed)))
+    if known is not None:  # before the service's checks, which may see the first copy as a conflict of its own
+        raise Conflict(f"the same signed statement is already entry {known}")
     model, check = _INTAKES[kind]
     items: list[Any] = []
     problems: list[FieldProblem] = []
@@ -375,12 +400,28 @@ def _recorded(checked: Sequence[Checked], sealed: Mapping[int, Sealed], known: K
 
 
 def apply(session: Session, recorded: Sequence[Recorded]) -> None:
-    """Hand each run of entries of one kind to its applier, in log order."""
+    """Hand each run of entries of one kind to its applier, then to its followers, in log order.
+
+    A run of a kind whose followers record what each batch changed is cut at batch boundaries (a
+    gap in the indexes, where the batch's seal sits), so that a rebuild, which reads many batches
+    at once, makes the same rows as the writes that made them one by one."""
     for kind, run in groupby(recorded, key=lambda r: r.kind):
         applier = _APPLIERS.get(kind)
         if applier is None:
             raise InvalidInput([FieldProblem(f"entry {recorded[0].idx}", "kind", f"unknown entry kind {kind!r}")])
-        applier(session, list(run))
+        entries = list(run)
+        for group in _batches(entries) if kind in _BATCHED else [entries]:
+            applier(session, group)
+            for _, follower in sorted(_FOLLOWERS.get(kind, []), key=lambda f: f[0]):
+                follower(session, group)
+
+
+def _batches(entries: list[Recorded]) -> Iterator[list[Recorded]]:
+    start = 0
+    for i in range(1, len(entries) + 1):
+        if i == len(entries) or entries[i].idx != entries[i - 1].idx + 1:
+            yield entries[start:i]
+            start = i
 
 
 @cache

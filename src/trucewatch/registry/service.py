@@ -38,6 +38,7 @@ from trucewatch.registry.schemas import (
     KeyRevocationIn,
     Role,
 )
+from trucewatch.registry.standing import Standings
 
 ADMIN_ROLES = frozenset({Role.SECRETARIAT})
 REGISTRY_ROLES = frozenset({Role.SECRETARIAT, Role.GUARANTOR})
@@ -234,6 +235,7 @@ def _check_actors(session: Session, author: str, items: Sequence[ActorIn]) -> No
 @applies(EntryKind.ACTOR)
 def _apply_actors(session: Session, entries: Sequence[Recorded]) -> None:
     session.info.pop(_INDEX, None)  # names change: the unit of work's index is read again
+    forget_standings(session)
     parsed = [(e, ActorIn.model_validate(e.payload)) for e in entries]
     for entry, data in parsed:
         actor = Actor(
@@ -285,6 +287,7 @@ def _check_designations(session: Session, author: str, items: Sequence[ActorDesi
 
 @applies(EntryKind.DESIGNATION)
 def _apply_designations(session: Session, entries: Sequence[Recorded]) -> None:
+    forget_standings(session)
     for entry in entries:
         payload = dict(entry.payload)
         actor = _actor_by_key(session, payload.pop("actor"))
@@ -365,3 +368,34 @@ class ActorIndex:
                 found = Resolution(None, "ambiguous" if ids else "unresolved")
             self._cache[name] = found
         return found
+
+
+_STANDINGS = "trucewatch.standings"
+
+
+def load_standings(session: Session) -> Standings:
+    """Every actor's designations and ceasefire statuses, read once per unit of work."""
+    found: Standings | None = session.info.get(_STANDINGS)
+    if found is None:
+        found = session.info[_STANDINGS] = Standings(
+            session.execute(select(Actor.id, Actor.key, Actor.kind)).all(),
+            session.execute(
+                select(
+                    CeasefireStatus.actor_id,
+                    CeasefireStatus.status,
+                    CeasefireStatus.valid_from,
+                    CeasefireStatus.valid_to,
+                ).order_by(CeasefireStatus.valid_from, CeasefireStatus.id)
+            ).all(),
+            session.execute(
+                select(
+                    Designation.actor_id, Designation.authority, Designation.valid_from, Designation.valid_to
+                ).order_by(Designation.valid_from, Designation.id)
+            ).all(),
+        )
+    return found
+
+
+def forget_standings(session: Session) -> None:
+    """Drop what :func:`load_standings` read: actors or designations changed in this unit of work."""
+    session.info.pop(_STANDINGS, None)

@@ -29,6 +29,9 @@ class Report(Base):
     longitude: Mapped[float | None] = mapped_column(Float, nullable=True)
     geo_precision: Mapped[str] = mapped_column(String(16))
     place: Mapped[str | None] = mapped_column(String(300), nullable=True)
+    location: Mapped[str] = mapped_column(String(16), default="reported", server_default="reported")
+    """Where the point comes from: ``reported`` (the report gave it), ``gazetteer`` (its place name,
+    looked up), or, with no point, ``ambiguous`` or ``unknown`` (the name found several places, or none)."""
     governorate: Mapped[str | None] = mapped_column(String(8), nullable=True, index=True)
     """P-code of the governorate holding the point (point in polygon), e.g. ``SY02``."""
     district: Mapped[str | None] = mapped_column(String(8), nullable=True)

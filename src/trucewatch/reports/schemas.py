@@ -5,8 +5,10 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time
 from typing import Annotated, Any
 
+import numpy as np
 from pydantic import Field, NonNegativeInt, StringConstraints, ValidationInfo, field_validator, model_validator
 
+from trucewatch.geo.shapes import outside_box_problem
 from trucewatch.ledger.kinds import Tier
 from trucewatch.registry.schemas import Code
 from trucewatch.reports.taxonomy import GeoPrecision, TimePrecision, ViolationType
@@ -106,6 +108,10 @@ class ReportIn(Strict):
             raise ValueError("longitude: latitude and longitude go together: give both or neither")
         if self.latitude is None and not self.place:
             raise ValueError("place: a report needs a place: latitude and longitude, or a place name")
+        if self.latitude is not None and self.longitude is not None:
+            problem = outside_box_problem(np.array([[self.longitude, self.latitude]]))
+            if problem:
+                raise ValueError(f"latitude: {problem}")
         if self.supersedes is not None and self.supersedes == self.ref:
             raise ValueError("supersedes: a report cannot supersede itself")
         return self

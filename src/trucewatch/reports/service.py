@@ -23,6 +23,7 @@ from trucewatch.registry.models import Delegation
 from trucewatch.registry.schemas import REPORTING_ROLES, Role
 from trucewatch.registry.service import ActorIndex
 from trucewatch.reports.models import Report
+from trucewatch.reports.places import Located, locate_reports
 from trucewatch.reports.schemas import CASUALTY_FIELDS, ReportIn
 from trucewatch.validation import problems_of
 
@@ -369,14 +370,10 @@ def _apply_reports(session: Session, entries: Sequence[Recorded]) -> None:
     first_id = (session.scalar(select(func.max(Report.id))) or 0) + 1
     ids = {(r.delegation, r.ref): first_id + i for i, r in enumerate(reports)}
     superseded = _superseded_ids(session, reports, delegation_ids, ids)
-    located = [r for r in reports if r.latitude is not None]
-    governorates, districts = syria_admin_areas().locate(
-        [r.longitude or 0.0 for r in located], [r.latitude or 0.0 for r in located]
-    )
-    where = {id(r): (g, d) for r, g, d in zip(located, governorates, districts, strict=True)}
+    points = locate_reports(session, reports)
     rows = [
-        _row(r, e, first_id + i, delegation_ids[r.delegation], index, superseded, where.get(id(r), (None, None)))
-        for i, (r, e) in enumerate(zip(reports, entries, strict=True))
+        _row(r, e, first_id + i, delegation_ids[r.delegation], index, superseded, point)
+        for i, (r, e, point) in enumerate(zip(reports, entries, points, strict=True))
     ]
     session.execute(insert(cast(Table, Report.__table__)), rows)
 
@@ -409,7 +406,7 @@ def _row(
     delegation_id: int,
     index: ActorIndex,
     superseded: Mapping[tuple[str, str], int],
-    where: tuple[str | None, str | None],
+    point: Located,
 ) -> dict[str, Any]:
     casualties = {name: getattr(r.casualties, name) for name in CASUALTY_FIELDS}
     return {
@@ -418,12 +415,13 @@ def _row(
         "ref": r.ref,
         "occurred_at": r.occurred_at,
         "time_precision": str(r.time_precision),
-        "latitude": r.latitude,
-        "longitude": r.longitude,
-        "geo_precision": str(r.geo_precision),
+        "latitude": point.latitude,
+        "longitude": point.longitude,
+        "geo_precision": point.precision,
         "place": r.place,
-        "governorate": where[0],
-        "district": where[1],
+        "location": point.location,
+        "governorate": point.governorate,
+        "district": point.district,
         "violation_type": str(r.violation_type),
         "perpetrator": r.perpetrator,
         "perpetrator_actor_id": index.resolve(r.perpetrator).actor_id,
@@ -465,6 +463,7 @@ def describe_report(report: Report, delegation: str) -> dict[str, Any]:
         "longitude": report.longitude,
         "geo_precision": report.geo_precision,
         "place": report.place,
+        "location": report.location,
         "governorate": areas.governorate_name(report.governorate) if report.governorate else None,
         "governorate_pcode": report.governorate,
         "district_pcode": report.district,
