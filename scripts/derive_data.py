@@ -436,6 +436,14 @@ sanctions lists, the joint statements of the Astana meetings, the UN's Geneva ta
 names its source in its `source` field. The aliases include UCDP GED's side names so that the
 demo's reports resolve to registry actors.
 
+## Demo map (demo_zones.json)
+
+Hand-drawn, not derived by this script: the approximate map of control of December 2016 to
+March 2017 (who held which area) and its documented changes, drawn as outlines from the
+positions of known towns and from public knowledge of the period (news reports and the UN's
+reports of the time). It is approximate, for the demo only, not for demarcation. docs/geography.md
+says how it was drawn and from which sources; `trucewatch.demo.zones` paints it into each day's map.
+
 ## gazetteer.tsv: populated places
 
 **What:** {n_places} places of Syria, one per line, tab-separated with a header line (backslash

@@ -68,7 +68,8 @@ def demo(
     out.print(
         f"demo built: {summary.delegations} delegations, {summary.actors} actors, {summary.meetings} meetings, "
         f"{summary.commitments} commitments; {summary.reports:,} reports ({summary.corrections} corrections) "
-        f"of {len(ucdp_events()):,} real UCDP events, January-March 2017 (seed {seed})"
+        f"of {len(ucdp_events()):,} real UCDP events, January-March 2017 (seed {seed}); "
+        f"the map of control as it changed on {summary.maps} days, every report attributed to it"
     )
     write_demo_keys(keys_dir, summary.keys.all())
     out.print(

@@ -16,7 +16,9 @@ from sqlalchemy.orm import Session
 import trucewatch.incidents.attribution  # noqa: F401 - registers attribution, which follows every write
 from trucewatch.demo.accounts import account, correction, reporters_for
 from trucewatch.demo.facts import demo_facts, ucdp_events
+from trucewatch.demo.zones import demo_maps
 from trucewatch.errors import Conflict
+from trucewatch.geo.service import import_zones
 from trucewatch.ledger.checkpoints import cosign_checkpoint, sign_checkpoint
 from trucewatch.ledger.keyring import WITNESS
 from trucewatch.ledger.kinds import MECHANISM
@@ -67,6 +69,8 @@ class DemoSummary:
     keys: DemoKeys
     checkpoint_size: int
     cosigned_by: tuple[str, ...]
+    maps: int = 0
+    """Days on which the demo's map of control changes."""
 
 
 def build_demo(
@@ -86,6 +90,9 @@ def build_demo(
         session, [_with_key(d, keys.delegations[d.code]) for d in facts.delegations], signer=keys.mechanism, at=now
     )
     add_actors(session, facts.actors, signer=keys.mechanism, at=now)
+    maps = demo_maps()
+    for _, items in maps:
+        import_zones(session, items, complete=True, signer=keys.delegations[SECRETARIAT], at=now)
     add_meetings(session, facts.meetings, signer=keys.delegations[SECRETARIAT], at=now)
     add_commitments(session, facts.commitments, signer=keys.delegations[SECRETARIAT], at=now)
     reports = list(demo_reports(session, seed))
@@ -106,6 +113,7 @@ def build_demo(
         keys,
         checkpoint.size,
         witnesses,
+        len(maps),
     )
 
 
