@@ -20,7 +20,7 @@ from typer.core import TyperGroup
 from trucewatch import __version__
 from trucewatch.api.client import Remote
 from trucewatch.config import Settings
-from trucewatch.errors import ConfigError, InvalidInput, KeyFileError, TrucewatchError
+from trucewatch.errors import ConfigError, FieldProblem, InvalidInput, KeyFileError, TrucewatchError
 from trucewatch.ledger.signing import DelegationKey, read_key_file
 from trucewatch.store.engine import Database, open_database
 from trucewatch.store.migrate import upgrade
@@ -138,6 +138,14 @@ def _passphrase(path: Path) -> bytes:
             raise KeyFileError(f"{path} is encrypted: set {PASSPHRASE_ENV} or run interactively")
         given = typer.prompt(f"passphrase of {path}", hide_input=True)
     return given.encode()
+
+
+def read_json(path: Path) -> Any:
+    """A JSON file's content; an unreadable file or bad JSON is an InvalidInput naming the file."""
+    try:
+        return orjson.loads(path.read_bytes())
+    except (OSError, orjson.JSONDecodeError) as exc:
+        raise InvalidInput([FieldProblem(path.name, "(file)", f"cannot read JSON: {exc}")]) from None
 
 
 def aware(at: datetime) -> datetime:

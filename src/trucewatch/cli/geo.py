@@ -21,6 +21,7 @@ from trucewatch.cli.common import (
     out,
     print_json,
     print_table,
+    read_json,
     unit_of_work,
 )
 from trucewatch.errors import FieldProblem, InvalidInput
@@ -70,7 +71,7 @@ def zone_import(
     version: VersionOption = False,
 ) -> None:
     """Import a map from a day: each zone replaces its open version of the same name (ledger entries)."""
-    collection = _read_json(file)
+    collection = read_json(file)
     signer = load_signer(key)
     with unit_of_work(db) as session:
         items = parse_feature_collection(
@@ -237,7 +238,7 @@ def place_import(
     version: VersionOption = False,
 ) -> None:
     """Add places from a JSON file (ledger entries); one bad place and none is added."""
-    data = _read_json(file)
+    data = read_json(file)
     if not isinstance(data, list):
         raise InvalidInput([FieldProblem(file.name, "(file)", "must be a JSON array of places")])
     _add([parse(PlaceIn, p, f"{file.name} item {i}") for i, p in enumerate(data, start=1)], key_file, db)
@@ -275,10 +276,3 @@ def _add(items: list[PlaceIn], key_file: Path | None, db: str | None) -> None:
     with unit_of_work(db) as session:
         add_places(session, items, signer=signer, at=now())
     out.print(f"{len(items)} place(s) added")
-
-
-def _read_json(path: Path) -> Any:
-    try:
-        return orjson.loads(path.read_bytes())
-    except (OSError, orjson.JSONDecodeError) as exc:
-        raise InvalidInput([FieldProblem(path.name, "(file)", f"cannot read JSON: {exc}")]) from None

@@ -6,7 +6,6 @@ from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
 
-import orjson
 import typer
 
 from trucewatch.cli.common import (
@@ -20,9 +19,9 @@ from trucewatch.cli.common import (
     out,
     print_json,
     print_table,
+    read_json,
     unit_of_work,
 )
-from trucewatch.errors import FieldProblem, InvalidInput
 from trucewatch.registry.models import Actor, Delegation
 from trucewatch.registry.schemas import ActorIn, DelegationIn
 from trucewatch.registry.service import (
@@ -175,10 +174,7 @@ def actor_add(
 
 
 def _actors_from_file(path: Path) -> list[ActorIn]:
-    try:
-        data = orjson.loads(path.read_bytes())
-    except (OSError, orjson.JSONDecodeError) as exc:
-        raise InvalidInput([FieldProblem(str(path), "", f"cannot read JSON: {exc}")]) from None
+    data = read_json(path)
     items = data if isinstance(data, list) else [data]
     return [parse(ActorIn, item, f"{path.name} item {i}") for i, item in enumerate(items, start=1)]
 

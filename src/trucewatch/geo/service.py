@@ -199,12 +199,13 @@ def import_zones(
     if not items:
         return ImportSummary()
     start = items[0].valid_from
-    current = {z.name: z for z in zones_on(session, start)}
+    current = {z.name: z for z in list_zones(session, on=start)}
+    keys = controller_keys(session, list(current.values()))
     summary = ImportSummary()
     changed: list[ZoneIn] = []
     for item in items:
         old = current.get(item.name)
-        if old is not None and _same(old, item, _keys(session, old)):
+        if old is not None and _same(old, item, [keys[c.actor_id] for c in old.controllers]):
             summary.unchanged.append(item.name)
             continue
         (summary.replaced if old is not None else summary.added).append(item.name)
@@ -227,11 +228,6 @@ def _same(zone: Zone, item: ZoneIn, controllers: list[str]) -> bool:
     )
 
 
-def _keys(session: Session, zone: Zone) -> list[str]:
-    ids = [c.actor_id for c in zone.controllers]
-    return list(session.scalars(select(Actor.key).where(Actor.id.in_(ids))))
-
-
 # --------------------------------------------------------------------------- zones: reading
 
 
@@ -243,10 +239,6 @@ def list_zones(session: Session, *, on: date | None = None, name: str | None = N
     if name is not None:
         query = query.where(Zone.name == name)
     return session.scalars(query).all()
-
-
-def zones_on(session: Session, day: date) -> Sequence[Zone]:
-    return list_zones(session, on=day)
 
 
 def controller_keys(session: Session, zones: Sequence[Zone]) -> dict[int, str]:
@@ -331,7 +323,7 @@ def contested_zones(session: Session, day: date) -> list[tuple[str, str, float]]
 
 def export_zones(session: Session, day: date) -> dict[str, Any]:
     """The map of ``day`` as a GeoJSON FeatureCollection (actors by registry key and name)."""
-    zones = zones_on(session, day)
+    zones = list_zones(session, on=day)
     names = dict(session.execute(select(Actor.id, Actor.name)).all())
     keys = controller_keys(session, zones)
     contested: dict[str, list[str]] = defaultdict(list)

@@ -106,6 +106,7 @@ def follows(*kinds: EntryKind, order: int, batched: bool = False) -> Callable[[A
             listed = _FOLLOWERS.setdefault(kind, [])
             if all(f is not fn for _, f in listed):
                 listed.append((order, fn))
+                listed.sort(key=lambda f: f[0])
             if batched:
                 _BATCHED.add(kind)
         return fn
@@ -412,7 +413,7 @@ def apply(session: Session, recorded: Sequence[Recorded]) -> None:
         entries = list(run)
         for group in _batches(entries) if kind in _BATCHED else [entries]:
             applier(session, group)
-            for _, follower in sorted(_FOLLOWERS.get(kind, []), key=lambda f: f[0]):
+            for _, follower in _FOLLOWERS.get(kind, ()):
                 follower(session, group)
 
 
