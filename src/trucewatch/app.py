@@ -25,7 +25,7 @@ from fastapi.staticfiles import StaticFiles
 import trucewatch.incidents.attribution  # noqa: F401 - registers attribution, which follows every write
 from trucewatch import __version__
 from trucewatch.analytics.stats import database_stats
-from trucewatch.api import evidence, health, incidents, ledger, mechanism, problems, registry, reports, stats
+from trucewatch.api import evidence, geo, health, incidents, ledger, mechanism, problems, registry, reports, stats
 from trucewatch.api.deps import TokenCache, viewer
 from trucewatch.api.problems import PROBLEMS, BodyLimit
 from trucewatch.api.writer import ReportWriter
@@ -62,6 +62,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes, exempt=(f"{API}/evidence",))
     for router in (
         registry.router,
+        geo.router,
         reports.router,
         evidence.router,
         incidents.router,

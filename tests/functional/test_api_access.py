@@ -40,6 +40,8 @@ from trucewatch.api.client import cosignature, signed_reports, signed_statements
 from trucewatch.app import create_app
 from trucewatch.config import Settings
 from trucewatch.demo.facts import demo_facts
+from trucewatch.geo.schemas import ZoneIn
+from trucewatch.geo.service import add_zones
 from trucewatch.incidents.models import Incident
 from trucewatch.ledger.checkpoints import sign_checkpoint
 from trucewatch.mechanism.service import add_commitments, add_meetings
@@ -85,6 +87,9 @@ ACCESS: dict[str, frozenset[str]] = {
     "GET /api/v1/delegations": EVERYONE,
     "GET /api/v1/actors": MEMBERS,
     "GET /api/v1/zones": MEMBERS,
+    "GET /api/v1/zones/at": MEMBERS,
+    "GET /api/v1/places": MEMBERS,
+    "GET /api/v1/attribution-changes": MEMBERS,
     "GET /api/v1/reports": MEMBERS,
     "GET /api/v1/reports/{report_id}": MEMBERS,
     "POST /api/v1/reports": FILERS,
@@ -121,6 +126,8 @@ UNTIERED: dict[str, tuple[str, dict[str, Any]]] = {
     "GET /api/v1/delegations": ("/api/v1/delegations", {}),
     "GET /api/v1/actors": ("/api/v1/actors", {}),
     "GET /api/v1/zones": ("/api/v1/zones", {}),
+    "GET /api/v1/zones/at": ("/api/v1/zones/at", {"latitude": 36.2, "longitude": 37.1, "on": "2017-02-02"}),
+    "GET /api/v1/places": ("/api/v1/places", {"name": "Idleb"}),
     "GET /api/v1/meetings": ("/api/v1/meetings", {}),
     "GET /api/v1/commitments": ("/api/v1/commitments", {}),
     "GET /api/v1/ledger": ("/api/v1/ledger", {}),
@@ -138,7 +145,8 @@ INCIDENTS = "GET /api/v1/incidents"
 STATS = "GET /api/v1/stats"
 ENTRY = "GET /api/v1/ledger/entries/{index}"
 INCLUSION = "GET /api/v1/ledger/proofs/inclusion"
-TIERED = (REPORT, REPORTS, INCIDENT, INCIDENTS, STATS, ENTRY, INCLUSION)
+CHANGES = "GET /api/v1/attribution-changes"
+TIERED = (REPORT, REPORTS, INCIDENT, INCIDENTS, STATS, ENTRY, INCLUSION, CHANGES)
 """Endpoints that show, count or prove records: one cell per role and per seeded record."""
 
 FILE_ONE = "POST /api/v1/reports"
@@ -202,6 +210,10 @@ PLACES = {
     "Damascus": (33.5138, 36.2765),
     "Hama": (35.1318, 36.7578),
 }
+
+
+WEST = [[[36.0, 33.3], [37.5, 33.3], [37.5, 36.5], [36.0, 36.5], [36.0, 33.3]]]
+"""A zone holding every place of PLACES."""
 
 
 def _code(role: str) -> str:
@@ -286,6 +298,10 @@ def world(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFacto
             session.flush()
             session.execute(update(Report).where(Report.id == rows[record.name][0]).values(incident_id=incident.id))
             incidents[record.name] = incident.id
+        for actor, day in (("syrian-government", "2017-01-01"), ("hts", "2017-02-01")):  # every seed changes status
+            zone = {"name": "West", "geometry": {"type": "Polygon", "coordinates": WEST}, "controllers": [actor],
+                    "valid_from": day}  # fmt: skip
+            add_zones(session, [ZoneIn.model_validate(zone)], signer=KEYS.delegations["RU"], at=NOW)
     db.dispose()
     settings = Settings(db=url, evidence_dir=str(folder / "evidence"))
     with TestClient(create_app(settings)) as client:
@@ -497,6 +513,21 @@ def test_incident_lists_show_an_incident_only_to_the_readers_of_its_reports(worl
         assert listed.get(iid) == [world.ids[record.name]]
     else:
         assert iid not in listed
+    assert_no_leak(world, role, answer)
+
+
+@pytest.mark.parametrize(("role", "tier"), cells(CHANGES, list(SEEDS)))
+def test_attribution_changes_show_a_report_or_incident_only_to_its_readers(world: World, role: str, tier: str) -> None:
+    record = SEEDS[tier]
+    answer = world.get(role, "/api/v1/attribution-changes", {"limit": 1000})
+    if role not in ACCESS[CHANGES]:
+        assert_refused(answer, role)
+        return
+    assert answer.status_code == 200, answer.text
+    reports = {c["report_id"] for c in answer.json()}
+    incidents = {c["incident_id"] for c in answer.json()}
+    assert (world.ids[record.name] in reports) == (role in record.readers)
+    assert (world.incidents[record.name] in incidents) == (role in record.readers)
     assert_no_leak(world, role, answer)
 
 

@@ -3,6 +3,7 @@
 import json
 from pathlib import Path
 
+from tests.factories import report
 from tests.functional.conftest import Run
 
 SQUARE = [[[36.0, 35.0], [36.5, 35.0], [36.5, 35.5], [36.0, 35.5], [36.0, 35.0]]]
@@ -76,5 +77,45 @@ def test_a_place_added_by_the_mechanism_is_found(registry: Run, key_files: dict[
     assert (found[0]["id"], found[0]["source"]) == ("tal-xyzzy", "mechanism")
     swapped = write(tmp_path / "p.json", [{"key": "swap", "name": "Swap", "latitude": 36.2, "longitude": 33.5}])
     done = registry("place", "import", swapped, "--key", str(key_files["RU"]))
+    assert done.exit_code == 1
+    assert "latitude and longitude look swapped" in done.output
+
+
+def test_a_control_change_reattributes_a_report_and_the_change_is_listed(
+    registry: Run, key_files: dict[str, Path], tmp_path: Path
+) -> None:
+    fsa = [{"key": "fsa", "kind": "armed_opposition", "names": {"en": "Free Syrian Army"},
+            "ceasefire": [{"status": "signatory", "from": "2016-12-30"}]}]  # fmt: skip
+    assert registry("actor", "add", "--file", write(tmp_path / "fsa.json", fsa)).exit_code == 0
+    key = ["--key", str(key_files["RU"])]
+    registry("zone", "import", write(tmp_path / "jan.geojson", square_map("Daesh")), "--valid-from", "2017-01-01", *key)
+    strike = report("in-pocket", occurred_at="2017-02-10T08:00:00Z", latitude=35.2, longitude=36.2, place="Pocket")
+    late = report("later", occurred_at="2017-03-10T08:00:00Z", latitude=35.2, longitude=36.2, place="Pocket")
+    assert registry("report", "add", write(tmp_path / "r.json", [strike, late])).exit_code == 0
+    before = {r["ref"]: r["attribution"] for r in json.loads(registry("report", "list", "--json").stdout)}
+    assert before["in-pocket"]["status"] == "excluded"
+    assert before["in-pocket"]["possible_violation"] is False
+    assert before["in-pocket"]["zones"][0]["zone"] == "Pocket"
+    assert before["in-pocket"]["zones"][0]["actors"][0]["actor"] == "isil"
+
+    march = write(tmp_path / "mar.geojson", square_map("Free Syrian Army"))
+    taken = registry("zone", "import", march, "--valid-from", "2017-03-01", *key)
+    assert "1 attribution(s) changed: 1 started and 0 stopped being possible violations" in taken.output, taken.output
+    after = {r["ref"]: r["attribution"] for r in json.loads(registry("report", "list", "--json").stdout)}
+    assert after["in-pocket"] == before["in-pocket"]  # the change came after its day
+    assert after["later"]["status"] == "ceasefire"
+    changes = json.loads(registry("attribution", "changes", "--json").stdout)
+    assert [(c["report_ref"], c["before"], c["after"], c["effect"]) for c in changes] == [
+        ("later", "excluded", "ceasefire", "started")
+    ]
+    assert "map changed from 2017-03-01" in changes[0]["reason"]
+    assert "Pocket by fsa [ceasefire]" in changes[0]["reason"]
+    assert json.loads(registry("attribution", "changes", "--json", "--after", str(changes[0]["id"])).stdout) == []
+    listed = registry("attribution", "changes")
+    assert "started" in listed.stdout
+
+
+def test_zone_at_refuses_a_point_outside_syria_naming_the_swap(registry: Run) -> None:
+    done = registry("zone", "at", "36.2", "33.5", "--on", "2017-01-15", "--json")
     assert done.exit_code == 1
     assert "latitude and longitude look swapped" in done.output

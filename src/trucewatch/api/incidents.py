@@ -8,7 +8,8 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query
 
 from trucewatch.api.deps import Db, allow
-from trucewatch.api.schemas import MAX_INT, Id, IncidentDetail, IncidentOut, ReportOut
+from trucewatch.api.schemas import MAX_INT, Id, IncidentDetail, IncidentOut
+from trucewatch.incidents.attribution import with_attributions
 from trucewatch.incidents.service import IncidentFilter, IncidentView, get_incident, list_incidents
 from trucewatch.registry.access import Action, Viewer
 from trucewatch.reports.service import describe_report
@@ -40,12 +41,14 @@ def incidents(
 ) -> list[IncidentOut]:
     where = IncidentFilter(since, until, type, governorate, limit, offset)
     with db.begin() as session:
-        return [IncidentOut.model_validate(_incident(v)) for v in list_incidents(session, where, viewer=who)]
+        found = [_incident(v) for v in list_incidents(session, where, viewer=who)]
+        return [IncidentOut.model_validate(d) for d in with_attributions(session, found, of="incidents")]
 
 
 @router.get("/{incident_id}", summary="One incident and its member reports")
 def incident(db: Db, who: Reader, incident_id: Id) -> IncidentDetail:
     with db.begin() as session:
         view, members = get_incident(session, incident_id, viewer=who)
-        reports = [ReportOut.model_validate(describe_report(r, code)) for r, code in members]
-        return IncidentDetail.model_validate({**_incident(view), "members": reports})
+        reports = with_attributions(session, [describe_report(r, code) for r, code in members])
+        (described,) = with_attributions(session, [_incident(view)], of="incidents")
+        return IncidentDetail.model_validate({**described, "members": reports})

@@ -12,6 +12,7 @@ from fastapi.concurrency import run_in_threadpool
 from trucewatch.api.deps import Db, Writer, allow, now
 from trucewatch.api.schemas import Id, Receipt, ReportOut, ReportPage, SignedBatchIn, SignedIn
 from trucewatch.api.writer import ReportWriter
+from trucewatch.incidents.attribution import with_attributions
 from trucewatch.ledger.kinds import Tier
 from trucewatch.registry.access import Action, Viewer
 from trucewatch.reports.queries import MAX_PAGE, ReportFilter, get_report, page_reports
@@ -72,7 +73,8 @@ def list_reports(
     )  # fmt: skip
     with db.begin() as session:
         page = page_reports(session, where, viewer=who)
-        items = [ReportOut.model_validate(describe_report(r, code)) for r, code in page.rows]
+        described = with_attributions(session, [describe_report(r, code) for r, code in page.rows])
+        items = [ReportOut.model_validate(d) for d in described]
     return ReportPage(items=items, next_cursor=page.next_cursor)
 
 
@@ -80,7 +82,7 @@ def list_reports(
 def report(db: Db, who: Reader, report_id: Id) -> ReportOut:
     with db.begin() as session:
         found, code = get_report(session, report_id, viewer=who)
-        return ReportOut.model_validate(describe_report(found, code))
+        return ReportOut.model_validate(with_attributions(session, [describe_report(found, code)])[0])
 
 
 def _bbox(text: str | None) -> tuple[float, float, float, float] | None:

@@ -165,7 +165,84 @@ class ZoneCollection(Out):
     features: list[ZoneFeature]
 
 
+class ZoneHolderOut(Out):
+    """One zone holding a point on a day, and one actor controlling it (``GET /zones/at``)."""
+
+    zone: str
+    zone_id: int
+    actor: str = Field(description="The actor's registry key")
+    actor_kind: str
+    designated: bool = Field(description="Designated (listed as a terrorist organisation) on that day")
+    designated_by: list[str]
+    ceasefire_status: str | None
+    ceasefire_covered: bool
+    contested: bool = Field(description="Zones of different controllers hold the point")
+    valid_from: date
+    valid_to: date | None
+
+
+class PlaceOut(Out):
+    """A gazetteer candidate for a place name (``GET /places``)."""
+
+    name: str
+    name_ar: str | None
+    latitude: float
+    longitude: float
+    precision: str = Field(description="town, district or governorate")
+    governorate: str | None
+    governorate_pcode: str | None
+    district_pcode: str | None
+    id: str
+    source: str
+    match: str = Field(description="exact, variant or fuzzy")
+    similarity: float
+
+
+class PlaceLookupOut(Out):
+    query: str
+    status: str = Field(description="resolved, ambiguous or unknown")
+    candidates: list[PlaceOut]
+
+
 # --- reports and incidents ---------------------------------------------------------------------
+
+
+class ZoneActorOut(Out):
+    actor: str
+    ceasefire_status: str | None
+    ceasefire_covered: bool
+    designated: bool
+    excluded: bool
+
+
+class ZoneTouchedOut(Out):
+    zone: str
+    valid_from: date
+    actors: list[ZoneActorOut]
+
+
+class AttributionOut(Out):
+    """Who held the place on the day, by the map as it now stands (docs/geography.md)."""
+
+    status: str = Field(description="ceasefire, excluded, mixed, not_covered, unmapped or unlocated")
+    possible_violation: bool = Field(description="A zone held by an actor the ceasefire covers is touched")
+    zones: list[ZoneTouchedOut]
+    front_km: float | None = Field(description="Distance to the nearest front line of the day")
+    uncertain: bool = Field(description="Known only to a town, district or governorate, or to a week or month")
+    reason: str
+    entry: int = Field(description="The entry after which it was last computed")
+
+
+class AttributionChangeOut(Out):
+    id: int
+    report_id: int | None
+    report_ref: str | None
+    incident_id: int | None
+    entry: int = Field(description="The entry that changed it: a zone, a designation, a place")
+    before: str
+    after: str
+    effect: str = Field(description="started or stopped being a possible violation, or changed")
+    reason: str
 
 
 class ReportOut(Out):
@@ -199,6 +276,7 @@ class ReportOut(Out):
     supersedes_id: int | None
     incident_id: int | None
     entry: int
+    attribution: AttributionOut | None = Field(description="Absent only while the report is being stored")
 
 
 class ReportPage(Out):
@@ -215,6 +293,7 @@ class IncidentOut(Out):
     governorate: str | None
     violation_type: str
     reports: list[int] = Field(description="Ids of the member reports the viewer may read")
+    attribution: AttributionOut | None
 
 
 class IncidentDetail(IncidentOut):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from collections import Counter
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
@@ -25,13 +26,12 @@ from trucewatch.cli.common import (
     unit_of_work,
 )
 from trucewatch.errors import FieldProblem, InvalidInput
-from trucewatch.geo.admin import syria_admin_areas
-from trucewatch.geo.gazetteer import Candidate
 from trucewatch.geo.models import Zone
 from trucewatch.geo.schemas import PlaceIn
 from trucewatch.geo.service import (
     add_places,
     controller_keys,
+    describe_candidate,
     export_zones,
     import_zones,
     list_places,
@@ -40,10 +40,15 @@ from trucewatch.geo.service import (
     parse_feature_collection,
     zones_at,
 )
+from trucewatch.incidents.attribution import list_changes
 from trucewatch.validation import parse
 
 zones = typer.Typer(no_args_is_help=True, help="The map of control: zones versioned in time.")
 places = typer.Typer(no_args_is_help=True, help="The gazetteer: find places, add the mechanism's own.")
+attributions = typer.Typer(no_args_is_help=True, help="Attribution of reports and incidents to the map of control.")
+
+MAX_CHANGES = 10_000
+"""The most attribution changes one command lists."""
 
 DayOption = Annotated[datetime, typer.Option("--on", formats=["%Y-%m-%d"], help="The day (YYYY-MM-DD).")]
 
@@ -51,6 +56,7 @@ DayOption = Annotated[datetime, typer.Option("--on", formats=["%Y-%m-%d"], help=
 def register(app: typer.Typer) -> None:
     app.add_typer(zones, name="zone")
     app.add_typer(places, name="place")
+    app.add_typer(attributions, name="attribution")
 
 
 @zones.command("import")
@@ -89,6 +95,19 @@ def zone_import(
     )
     for a, b, km2 in summary.contested:
         out.print(f"contested: {a} overlaps {b} ({km2:,.1f} km²)")
+    if summary.entries:
+        with unit_of_work(db) as session:
+            changes = list_changes(session, entry=summary.entries[0], limit=MAX_CHANGES)
+        _print_effects(changes, summary.entries[0])
+
+
+def _print_effects(changes: list[dict[str, Any]], entry: int) -> None:
+    effects = Counter(c["effect"] for c in changes)
+    more = "+" if len(changes) == MAX_CHANGES else ""
+    out.print(
+        f"{len(changes)}{more} attribution(s) changed: {effects['started']} started and {effects['stopped']} "
+        f"stopped being possible violations ('trucewatch attribution changes --entry {entry}')"
+    )
 
 
 @zones.command("export")
@@ -179,32 +198,13 @@ def place_find(
     """The places a name may stand for, best first, and whether it resolves or is ambiguous."""
     with unit_of_work(db) as session:
         found = load_gazetteer(session).find(name, limit=limit)
-    rows = [_candidate(c) for c in found.candidates]
+    rows = [describe_candidate(c) for c in found.candidates]
     if as_json:
         print_json(rows)
         return
     out.print(f"{name!r}: {found.status}")
     columns = ["name", "name_ar", "latitude", "longitude", "precision", "governorate", "match", "id"]
     print_table("Candidates", columns, [[r[c] for c in columns] for r in rows])
-
-
-def _candidate(c: Candidate) -> dict[str, Any]:
-    areas = syria_admin_areas()
-    p = c.place
-    return {
-        "name": p.name,
-        "name_ar": p.name_ar or None,
-        "latitude": p.latitude,
-        "longitude": p.longitude,
-        "precision": p.precision.value,
-        "governorate": areas.governorate_name(p.governorate) if p.governorate else None,
-        "governorate_pcode": p.governorate,
-        "district_pcode": p.district,
-        "id": p.id,
-        "source": p.source,
-        "match": c.match.value,
-        "similarity": round(c.similarity, 1),
-    }
 
 
 @places.command("add")
@@ -276,3 +276,22 @@ def _add(items: list[PlaceIn], key_file: Path | None, db: str | None) -> None:
     with unit_of_work(db) as session:
         add_places(session, items, signer=signer, at=now())
     out.print(f"{len(items)} place(s) added")
+
+
+@attributions.command("changes")
+def attribution_changes(
+    entry: Annotated[int | None, typer.Option("--entry", min=0, help="Only the changes this entry made.")] = None,
+    after: Annotated[int | None, typer.Option("--after", min=0, help="Only changes after this change id.")] = None,
+    limit: Annotated[int, typer.Option("--limit", min=1, max=MAX_CHANGES, help="At most this many.")] = 100,
+    db: DbOption = None,
+    as_json: JsonOption = False,
+    version: VersionOption = False,
+) -> None:
+    """Reports and incidents whose attribution a change of the map or of a designation changed, and why."""
+    with unit_of_work(db) as session:
+        rows = list_changes(session, entry=entry, after=after, limit=limit)
+    if as_json:
+        print_json(rows)
+        return
+    columns = ["id", "report_ref", "incident_id", "entry", "before", "after", "effect", "reason"]
+    print_table(f"Attribution changes ({len(rows)})", columns, [[r[c] for c in columns] for r in rows])

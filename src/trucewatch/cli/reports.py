@@ -31,6 +31,7 @@ from trucewatch.cli.common import (
 )
 from trucewatch.errors import FieldProblem, InvalidInput
 from trucewatch.geo.admin import syria_admin_areas
+from trucewatch.incidents.attribution import with_attributions
 from trucewatch.reports.files import Read, Unreadable, read_reports
 from trucewatch.reports.imports import import_reports
 from trucewatch.reports.queries import MAX_PAGE, ReportFilter, list_reports
@@ -167,13 +168,13 @@ def report_list(
             rows = _fetch(connection, where)
     else:
         with unit_of_work(db) as session:
-            rows = [describe_report(r, code) for r, code in list_reports(session, where)]
+            rows = with_attributions(session, [describe_report(r, code) for r, code in list_reports(session, where)])
     if as_json:
         print_json(rows)
         return
     print_table(
         f"Reports ({len(rows)})",
-        ["ref", "delegation", "occurred", "type", "governorate", "perpetrator"],
+        ["ref", "delegation", "occurred", "type", "governorate", "perpetrator", "attribution"],
         [
             [
                 r["ref"],
@@ -182,6 +183,7 @@ def report_list(
                 r["violation_type"],
                 r["governorate"],
                 r["perpetrator"],
+                r["attribution"]["status"] if r.get("attribution") else None,
             ]
             for r in rows
         ],

@@ -17,9 +17,10 @@ from sqlalchemy.orm import Session, selectinload
 
 from trucewatch.errors import FieldProblem, InvalidInput
 from trucewatch.geo.admin import syria_admin_areas, syria_gazetteer
-from trucewatch.geo.gazetteer import Gazetteer, Place, Precision
+from trucewatch.geo.gazetteer import Candidate, Gazetteer, Place, Precision
 from trucewatch.geo.models import MechanismPlace, Zone, ZoneControl
 from trucewatch.geo.schemas import PlaceIn, ZoneIn
+from trucewatch.geo.shapes import outside_box_problem
 from trucewatch.geo.zonemap import ZoneMap, ZoneVersion
 from trucewatch.ledger.entries import Signer
 from trucewatch.ledger.kinds import EntryKind
@@ -43,9 +44,9 @@ _GAZETTEER = "trucewatch.gazetteer"
 # --------------------------------------------------------------------------- zones: writing
 
 
-def add_zones(session: Session, items: Sequence[ZoneIn], *, signer: Signer, at: datetime) -> None:
+def add_zones(session: Session, items: Sequence[ZoneIn], *, signer: Signer, at: datetime) -> list[Recorded]:
     _check_zones(session, signer.delegation, items)
-    record(session, EntryKind.ZONE, signer, [z.model_dump(mode="json") for z in items], at=at)
+    return record(session, EntryKind.ZONE, signer, [z.model_dump(mode="json") for z in items], at=at)
 
 
 @intake(EntryKind.ZONE, ZoneIn)
@@ -121,6 +122,8 @@ class ImportSummary:
     """Zones the import took off the map (``complete``)."""
     contested: list[tuple[str, str, float]] = field(default_factory=list)
     """Overlapping zones held by different actors on the import's first day: (zone, zone, km²)."""
+    entries: list[int] = field(default_factory=list)
+    """The ledger entries the import made (attribution changes name the first)."""
 
 
 def parse_feature_collection(
@@ -216,7 +219,7 @@ def import_zones(
             changed.append(ZoneIn(name=name, geometry=None, valid_from=start))
             summary.ended.append(name)
     if changed:
-        add_zones(session, changed, signer=signer, at=at)
+        summary.entries.extend(e.idx for e in add_zones(session, changed, signer=signer, at=at))
     summary.contested.extend(contested_zones(session, start))
     return summary
 
@@ -288,7 +291,12 @@ def opposing_rule(session: Session) -> Any:
 
 
 def zones_at(session: Session, latitude: float, longitude: float, day: date) -> list[dict[str, Any]]:
-    """Who held a point on a day: one object per zone and controlling actor (empty when no zone holds it)."""
+    """Who held a point on a day: one object per zone and controlling actor (empty when no zone holds it).
+
+    A point outside Syria's box is refused (InvalidInput naming a swap of latitude and longitude)."""
+    problem = outside_box_problem(np.array([[longitude, latitude]]))
+    if problem is not None:
+        raise InvalidInput([FieldProblem("point", "latitude", problem)])
     zone_map = load_zone_map(session)
     _, found = zone_map.at_points(np.array([longitude]), np.array([latitude]), np.array([day.toordinal()]))
     standings = load_standings(session)
@@ -417,3 +425,23 @@ def load_gazetteer(session: Session) -> Gazetteer:
 
 def list_places(session: Session) -> Sequence[MechanismPlace]:
     return session.scalars(select(MechanismPlace).order_by(MechanismPlace.id)).all()
+
+
+def describe_candidate(c: Candidate) -> dict[str, Any]:
+    """A gazetteer candidate in its JSON form (``place find --json``, ``GET /places``)."""
+    areas = syria_admin_areas()
+    p = c.place
+    return {
+        "name": p.name,
+        "name_ar": p.name_ar or None,
+        "latitude": p.latitude,
+        "longitude": p.longitude,
+        "precision": p.precision.value,
+        "governorate": areas.governorate_name(p.governorate) if p.governorate else None,
+        "governorate_pcode": p.governorate,
+        "district_pcode": p.district,
+        "id": p.id,
+        "source": p.source,
+        "match": c.match.value,
+        "similarity": round(c.similarity, 1),
+    }

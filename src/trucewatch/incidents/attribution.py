@@ -30,6 +30,7 @@ from trucewatch.geo.zonemap import ZoneMap, area_around, days
 from trucewatch.incidents.models import Attribution, AttributionChange, Incident
 from trucewatch.ledger.kinds import EntryKind
 from trucewatch.ledger.service import Recorded, follows
+from trucewatch.registry.access import OPERATOR, Viewer, readable
 from trucewatch.registry.schemas import ActorDesignationIn
 from trucewatch.registry.service import load_standings
 from trucewatch.registry.standing import Standings
@@ -358,3 +359,100 @@ def _places_added(session: Session, entries: Sequence[Recorded]) -> None:
     if waiting:
         cause = f"place(s) {', '.join(str(e.payload['key']) for e in entries[:5])} added (entry {entries[0].idx})"
         _store(session, "report_id", _report_subjects(session, ids=waiting), entry_idx=entries[0].idx, cause=cause)
+
+
+# --------------------------------------------------------------------------- reading
+
+POSSIBLE_VIOLATION = frozenset({Status.CEASEFIRE, Status.MIXED})
+"""Statuses under which a hostile act may be a ceasefire violation: the place touches a zone held
+by an actor the ceasefire covers."""
+
+
+def describe_attribution(a: Attribution) -> dict[str, Any]:
+    """An attribution in its JSON form (the ``attribution`` of a report or an incident)."""
+    return {
+        "status": a.status,
+        "possible_violation": a.status in POSSIBLE_VIOLATION,
+        "zones": a.zones,
+        "front_km": a.front_km,
+        "uncertain": a.uncertain,
+        "reason": a.reason,
+        "entry": a.entry_idx,
+    }
+
+
+def attributions_of(
+    session: Session, *, reports: Sequence[int] = (), incidents: Sequence[int] = ()
+) -> dict[str, dict[int, dict[str, Any]]]:
+    """The attributions of some reports and incidents, as ``{"reports": {id: ...}, "incidents": {id: ...}}``."""
+    out: dict[str, dict[int, dict[str, Any]]] = {"reports": {}, "incidents": {}}
+    for name, column, ids in (
+        ("reports", Attribution.report_id, reports),
+        ("incidents", Attribution.incident_id, incidents),
+    ):
+        for chunk in _chunks(sorted(set(ids))):
+            for a in session.scalars(select(Attribution).where(column.in_(chunk))):
+                out[name][int(getattr(a, f"{name[:-1]}_id"))] = describe_attribution(a)
+    return out
+
+
+def _chunks(ids: Sequence[int], size: int = 1000) -> Iterable[Sequence[int]]:
+    return (ids[i : i + size] for i in range(0, len(ids), size))
+
+
+def effect(before: str, after: str) -> str:
+    """``started`` when a place became one where a hostile act may be a violation, ``stopped``
+    when it no longer is, ``changed`` when it moved between other statuses."""
+    was, now = before in POSSIBLE_VIOLATION, after in POSSIBLE_VIOLATION
+    return "started" if now and not was else "stopped" if was and not now else "changed"
+
+
+def list_changes(
+    session: Session,
+    *,
+    viewer: Viewer = OPERATOR,
+    entry: int | None = None,
+    after: int | None = None,
+    limit: int = 100,
+) -> list[dict[str, Any]]:
+    """Attribution changes of the reports the viewer may read and of the incidents with such a
+    report, oldest first; only those one entry made (``entry``); after change id ``after``."""
+    visible_reports = select(Report.id).where(readable(viewer, Report.tier, Report.delegation_id))
+    visible_incidents = select(Report.incident_id).where(
+        Report.incident_id.is_not(None), readable(viewer, Report.tier, Report.delegation_id)
+    )
+    query = (
+        select(AttributionChange, Report.ref)
+        .outerjoin(Report, AttributionChange.report_id == Report.id)
+        .where(
+            (AttributionChange.report_id.in_(visible_reports)) | (AttributionChange.incident_id.in_(visible_incidents))
+        )
+        .order_by(AttributionChange.id)
+        .limit(limit)
+    )
+    if entry is not None:
+        query = query.where(AttributionChange.entry_idx == entry)
+    if after is not None:
+        query = query.where(AttributionChange.id > after)
+    return [
+        {
+            "id": c.id,
+            "report_id": c.report_id,
+            "report_ref": ref,
+            "incident_id": c.incident_id,
+            "entry": c.entry_idx,
+            "before": c.before,
+            "after": c.after,
+            "effect": effect(c.before, c.after),
+            "reason": c.reason,
+        }
+        for c, ref in session.execute(query)
+    ]
+
+
+def with_attributions(
+    session: Session, described: list[dict[str, Any]], *, of: str = "reports"
+) -> list[dict[str, Any]]:
+    """Described reports (or incidents, ``of="incidents"``), each with its ``attribution`` added."""
+    found = attributions_of(session, **{of: [d["id"] for d in described]})[of]
+    return [{**d, "attribution": found.get(d["id"])} for d in described]
