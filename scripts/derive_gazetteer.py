@@ -3,7 +3,7 @@
 Every OCHA populated place (``gazetteer/ocha_syr_admin4_populated_places_2015.geojson``) becomes
 one row. Each GeoNames place (``gazetteer/geonames_cities500_SY.txt``) is matched to the nearest
 OCHA place within ``MERGE_KM`` that shares one of its names, by skeleton
-(:func:`trucewatch.geo.gazetteer.skeletons`); a match lends the OCHA place GeoNames' alternate
+(:func:`trucewatch.geo.transliteration.skeletons`); a match lends the OCHA place GeoNames' alternate
 names and population, and a GeoNames place without a match becomes a row of its own, placed in
 its district by point in polygon.
 """
@@ -20,7 +20,8 @@ import numpy as np
 import orjson
 import shapely  # type: ignore[import-untyped, unused-ignore]
 
-from trucewatch.geo.gazetteer import distance_km, skeletons
+from trucewatch.geo.gazetteer import distance_km
+from trucewatch.geo.transliteration import skeletons
 from trucewatch.registry.names import normalize_name
 
 OCHA_PLACES_SRC: Final = "gazetteer/ocha_syr_admin4_populated_places_2015.geojson"

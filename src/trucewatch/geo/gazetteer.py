@@ -1,144 +1,62 @@
-"""Place names: a gazetteer with transliteration-tolerant lookup in Latin and Arabic script (pure).
+"""Place names: a gazetteer with transliteration-tolerant lookup in Latin, Arabic and Cyrillic script (pure).
 
-A name is looked up under two keys:
+A name is looked up under three keys:
 
 * its *folded* form (:func:`trucewatch.registry.names.normalize_name`): case, diacritics,
   apostrophes and hyphens do not matter (``Dūmā`` = ``duma``); an exact match;
+* its *letter-by-letter spelling* (:func:`spell`): an Arabic name written one Latin letter or
+  digraph per Arabic letter, no vowel but alif, as GeoNames romanises (``جبلة`` is ``jblt``,
+  ``شيوخ تحتاني`` is ``shywkh thtany``), so that a name written so finds the Arabic name and an
+  Arabic name finds a place's vowel-less Latin name; a variant match;
 * its *skeleton* (:func:`skeleton`): the consonants of the name with the article dropped, written
-  the same way whichever script or transliteration it comes from, so that ``Douma``, ``Duma`` and
-  ``دوما`` all give ``dm``, and ``Deir ez-Zor``, ``Dayr az Zawr`` and ``دير الزور`` give ``drzr``;
-  a variant match.
+  the same way whichever script or transliteration it comes from, so that ``Douma``, ``Duma``,
+  ``دوما`` and ``Дума`` all give ``dm``, and ``Deir ez-Zor``, ``Dayr az Zawr`` and ``دير الزور``
+  give ``drzr``; a variant match.
 
-A name with neither is tried one edit away on its skeleton (a fuzzy match). Candidates are ranked
-by the kind of match, then by how close the spelling is, then by the place's importance; a name
-is *resolved* when one place stands out and *ambiguous* when several could be meant (docs/geography.md
-gives the rule).
+The usual reading is English-style Latin (with the French and German digraphs that do not
+conflict with it: ``ch``, ``dj``, ``dsch``, ``sch``, and the articles ``ech``, ``esch``, ``ett``,
+``enn``), Arabic, or Cyrillic transliterated as Russian writes Arabic names (``в`` = w, ``х`` =
+kh, ``дж`` = j). A Latin name is also read under each other convention that reads it differently
+(:func:`readings`): Russian-style Latin (``dzh`` = j, ``j`` = y, ``v`` = w, ``eh`` = e:
+``Dzhasim``, ``Es-Suvejda``, ``Ajn-ehl'-Arab``; Cyrillic ``х`` also as h), Turkish (``c`` = j
+except in ``ch``, ``ç`` = ch, ``ş`` = sh, ``ğ`` = gh), Persian (``v`` = w, ``gh`` = q) and French
+(``rh`` = gh, ``c`` before e, i or y = s). Their skeletons are variant matches too, but one found
+only so must be spelt at least :data:`RESOLVE_SIMILARITY` alike, and counts
+:data:`OTHER_CONVENTION_PENALTY` points less alike, so that the usual reading wins.
+
+A name with none of these is tried one edit away on its skeleton (a fuzzy match). Candidates are
+ranked by the kind of match, then by how alike the spelling is (the best :func:`rapidfuzz.fuzz.ratio`
+between the name's folded forms and the place's: as written with the article written ``al``,
+letter by letter, without the article for :data:`BARE_PENALTY` less, under another convention for
+:data:`OTHER_CONVENTION_PENALTY` less), then by the place's importance; a name is *resolved* when
+one place stands out and *ambiguous* when several could be meant (docs/geography.md gives the
+rule). ``Name, Area`` narrows to an area: ``Safsaf, Tartous`` breaks a tie between villages of one
+name.
 """
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from math import asin, cos, radians, sin, sqrt
 
-from rapidfuzz import fuzz
+from rapidfuzz import fuzz, process
 
+from trucewatch.geo.transliteration import (
+    CYRILLIC,
+    has_arabic,
+    name_tokens,
+    one_deletions,
+    place_forms,
+    readings,
+    skeletons,
+    spell,
+    with_al,
+    without_article,
+)
 from trucewatch.registry.names import normalize_name
-
-# --------------------------------------------------------------------------- skeletons
-
-_LATIN_DIGRAPHS = (
-    ("sch", "S"),
-    ("sh", "S"),
-    ("ch", "S"),
-    ("kh", "x"),
-    ("gh", "g"),
-    ("th", "t"),
-    ("dh", "d"),
-    ("dj", "j"),
-    ("dsch", "j"),
-    ("zh", "j"),
-    ("ph", "f"),
-    ("ck", "k"),
-)
-_LATIN_LETTERS = str.maketrans({"q": "k", "c": "k", "p": "b", "v": "f", "e": "", "a": "", "i": "", "o": "", "u": ""})
-_LATIN_GLIDES = str.maketrans({"w": "", "y": ""})
-_ARABIC_LETTERS = str.maketrans(
-    {
-        **dict.fromkeys("اأإآٱىيیوءئؤعة", ""),
-        "ب": "b", "پ": "b", "ت": "t", "ث": "t", "ط": "t", "ج": "j", "ژ": "j", "ح": "h", "ه": "h", "خ": "x",
-        "د": "d", "ذ": "d", "ض": "d", "ر": "r", "ز": "z", "ظ": "z", "س": "s", "ص": "s", "ش": "S", "چ": "S",
-        "غ": "g", "گ": "g", "ف": "f", "ق": "k", "ك": "k", "ک": "k", "ل": "l", "م": "m", "ن": "n",
-    }
-)  # fmt: skip
-_ARABIC_MARKS = re.compile("[\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed\u0640]")
-_ARTICLES = frozenset(
-    {
-        "al",
-        "el",
-        "il",
-        "as",
-        "ash",
-        "es",
-        "esh",
-        "at",
-        "ath",
-        "et",
-        "ad",
-        "adh",
-        "ed",
-        "ar",
-        "er",
-        "az",
-        "ez",
-        "an",
-        "en",
-    }
-)
-_DOUBLES = re.compile(r"(.)\1+")
-_NOT_LETTER = re.compile(r"[^\w]+|_|\d")
-
-
-def skeleton(name: str) -> str:
-    """The consonant skeleton of a place name, the same across scripts and transliterations."""
-    return skeletons(name)[0]
-
-
-def skeletons(name: str) -> tuple[str, ...]:
-    """The skeleton of ``name`` and its variants: a Latin final ``t`` may be a ta marbuta
-    (``Maarrat``, معرة) or a real t (``Rifaat``, رفعت), and a Latin ``al``/``el`` may be a glued
-    article (``Albab``) or part of the name (``Aleppo``), so both readings are kept."""
-    tokens = _tokens(name)
-    if len(tokens) > 1:
-        tokens = [t for t in tokens if t not in _ARTICLES and t != "ال"] or tokens
-    keys = [""]
-    for token in tokens:
-        keys = [k + part for k in keys for part in _token_skeletons(token)][:16]
-    return tuple(dict.fromkeys(keys))
-
-
-def _tokens(name: str) -> list[str]:
-    text = _ARABIC_MARKS.sub("", unicodedata.normalize("NFKC", name))
-    text = unicodedata.normalize("NFKD", text)
-    text = "".join(c for c in text if not unicodedata.combining(c) or _is_arabic(c)).casefold()
-    text = re.sub("['\u2018\u2019\u02bc\u02bb\u02be\u02bf`\u00b4]", "", text)
-    return [t for t in _NOT_LETTER.split(text) if t]
-
-
-def _token_skeletons(token: str) -> tuple[str, ...]:
-    if any(_is_arabic(c) for c in token):
-        if token.startswith("ال") and len(token) > 3:
-            token = token[2:]
-        core = token.translate(_ARABIC_LETTERS)
-        return (core[:-1] if token[-1] in "هح" and core.endswith("h") else core,)
-    token = _DOUBLES.sub(r"\1", token)
-    readings = [token]
-    if len(token) >= 5 and token[:2] in ("al", "el"):
-        readings.append(token[2:])  # a glued article: Albab, Alraqqa, almyadyn
-    if len(token) >= 4 and token.endswith("t"):
-        readings += [r[:-1] for r in readings]  # a ta marbuta read as t: Maarrat, alzrbt
-    return tuple(dict.fromkeys(_latin(r) for r in readings))
-
-
-def _latin(token: str) -> str:
-    silent_h = token.endswith("h") and not token.endswith(("sh", "kh", "gh", "th", "dh", "ch"))
-    for digraph, letter in _LATIN_DIGRAPHS:
-        token = token.replace(digraph, letter)
-    core = token.replace("ou", "u").translate(_LATIN_LETTERS).translate(_LATIN_GLIDES)
-    return core[:-1] if silent_h and core.endswith("h") else core
-
-
-def _is_arabic(char: str) -> bool:
-    return "\u0600" <= char <= "\u06ff" or "\u0750" <= char <= "\u077f" or "\ufb50" <= char <= "\ufeff"
-
-
-def _one_deletions(key: str) -> set[str]:
-    return {key[:i] + key[i + 1 :] for i in range(len(key))}
-
 
 # --------------------------------------------------------------------------- places
 
@@ -213,6 +131,12 @@ SUGGESTION_SIMILARITY = 34.0
 """A place sharing the skeleton but spelt less like the name than this is not even suggested."""
 FUZZY_SIMILARITY = 75.0
 """A place one edit away on its skeleton is a candidate only when its spelling is this close (0-100)."""
+OTHER_CONVENTION_PENALTY = 10.0
+"""A spelling that matches only as read under another convention (``Daraje`` read as Russian-style
+``daraye``) counts as this many points (0-100) less alike than as written."""
+BARE_PENALTY = 1.0
+"""Spellings compared without their articles (``كريمة`` and ``الكريمة``) count as this many points
+(0-100) less alike than as written, so that ``Shaykh al Hadid`` is شيخ الحديد, not شيخ حديد."""
 SAME_PLACE_KM = 3.0
 """Candidates closer than this with the same kind of match are one place listed twice."""
 
@@ -242,6 +166,8 @@ class Gazetteer:
         self._exact: dict[str, set[int]] = defaultdict(set)
         self._skeleton: dict[str, set[int]] = defaultdict(set)
         self._near: dict[str, set[str]] = defaultdict(set)
+        self._spelt: dict[str, set[int]] = defaultdict(set)
+        self._forms: list[tuple[list[str], ...]] = []
         for i, place in enumerate(self.places):
             self._index(i, place)
         self._cache: dict[str, Lookup] = {}
@@ -251,15 +177,20 @@ class Gazetteer:
             folded = normalize_name(name)
             if folded:
                 self._exact[folded].add(i)
+            if spelt := spell(name):
+                self._spelt[spelt].add(i)
             for key in skeletons(name):
-                if len(key) >= 2:
+                if key:
                     self._skeleton[key].add(i)
                 if len(key) >= 4:
-                    for deleted in (*_one_deletions(key), key):
+                    for deleted in (*one_deletions(key), key):
                         self._near[deleted].add(key)
+        self._forms.append(place_forms(place.all_names()))
 
     def find(self, name: str, *, limit: int = 10) -> Lookup:
-        """The places ``name`` may stand for, best first; ``Name, Area`` narrows to an area."""
+        """The places ``name`` may stand for, best first; ``Name, Area`` narrows to the places in an
+        area (a governorate or district, or the governorate of a town, so named): a report's
+        governorate breaks a tie between villages of one name (``Kasra, Deir-ez-Zor``)."""
         key = f"{limit}\x00{name}"
         found = self._cache.get(key)
         if found is None:
@@ -305,46 +236,100 @@ class Gazetteer:
         return [Candidate(self.by_id[code], Match.VARIANT, 100.0) for code in sorted(codes) if code in self.by_id]
 
     def _match(self, name: str) -> list[Candidate]:
-        own = self._match_own(name)
+        query = _Query.of(name)
+        return self._match_query(query) if query.folded else []
+
+    def _match_query(self, query: _Query) -> list[Candidate]:
+        own = self._match_own(query)
         if self._base is None:
             return own
         ids = {c.place.id for c in own}
-        return own + [c for c in self._base._match(name) if c.place.id not in ids]
+        return own + [c for c in self._base._match_query(query) if c.place.id not in ids]
 
-    def _match_own(self, name: str) -> list[Candidate]:
-        folded = normalize_name(name)
-        if not folded:
-            return []
-        exact = self._exact.get(folded, set())
-        keys = skeletons(name)
-        variants = {i for key in keys for i in self._skeleton.get(key, ())} - exact
+    def _match_own(self, query: _Query) -> list[Candidate]:
+        exact = self._exact.get(query.folded, set())
+        spelt = (self._exact if query.arabic else self._spelt).get(query.spelt, set()) - exact
+        variants = ({i for key in query.keys for i in self._skeleton.get(key, ())} | spelt) - exact
+        others = {i for key in query.other_keys for i in self._skeleton.get(key, ())} - exact - variants
         fuzzy: set[int] = set()
         if not exact and not variants:
             near = {
-                k for key in keys if len(key) >= 4 for d in (*_one_deletions(key), key) for k in self._near.get(d, ())
+                k
+                for key in query.keys
+                if len(key) >= 4
+                for d in (*one_deletions(key), key)
+                for k in self._near.get(d, ())
             }
-            fuzzy = {i for k in near for i in self._skeleton[k]}
+            fuzzy = {i for k in near for i in self._skeleton[k]} - others
         out = [Candidate(self.places[i], Match.EXACT, 100.0) for i in exact]
-        variant = (Candidate(self.places[i], Match.VARIANT, _similarity(name, self.places[i])) for i in variants)
-        out += [c for c in variant if c.similarity >= SUGGESTION_SIMILARITY]
-        near_enough = (Candidate(self.places[i], Match.FUZZY, _similarity(name, self.places[i])) for i in fuzzy)
-        out += [c for c in near_enough if c.similarity >= FUZZY_SIMILARITY]
+        out += self._alike(variants, Match.VARIANT, query, SUGGESTION_SIMILARITY)
+        out += self._alike(others, Match.VARIANT, query, RESOLVE_SIMILARITY)
+        out += self._alike(fuzzy, Match.FUZZY, query, FUZZY_SIMILARITY)
         return out
+
+    def _alike(self, found: set[int], match: Match, query: _Query, least: float) -> list[Candidate]:
+        """Candidates of ``found`` spelt at least ``least`` alike."""
+        candidates = (Candidate(self.places[i], match, query.similarity(self._forms[i])) for i in found)
+        return [c for c in candidates if c.similarity >= least]
+
+
+@dataclass(frozen=True)
+class _Query:
+    """A name as written, prepared for lookup."""
+
+    folded: str
+    spelt: str
+    """Its key among letter-by-letter spellings: an Arabic name's spelling, else its folded form."""
+    keys: tuple[str, ...]
+    other_keys: tuple[str, ...]
+    """Skeletons under other conventions only."""
+    forms: tuple[tuple[str, float, int], ...]
+    """Forms compared with a place's forms of a slot (:func:`place_forms`), each with the points
+    taken off its likeness."""
+    arabic: bool = field(kw_only=True)
+
+    @classmethod
+    def of(cls, name: str) -> _Query:
+        folded = normalize_name(name)
+        keys = skeletons(name)
+        if has_arabic(name):
+            spelt = spell(name)
+            bare = (without_article(folded), spell(without_article(name)))
+            forms = {(folded, 0): 0.0, (spelt, 0): 0.0, **dict.fromkeys(((f, 2) for f in bare), BARE_PENALTY)}
+            return cls(folded, spelt, keys, (), _triples(forms), arabic=True)
+        others = readings(name)
+        other_keys = dict.fromkeys(k for reading in others for k in skeletons(reading) if k not in keys)
+        forms = {}
+        for written, penalty in ((folded, 0.0), *((normalize_name(r), OTHER_CONVENTION_PENALTY) for r in others)):
+            for form in dict.fromkeys((written, written.translate(CYRILLIC))):
+                forms.setdefault((with_al(form), 1), penalty)
+                forms.setdefault((without_article(form), 3), penalty + BARE_PENALTY)
+        return cls(folded, folded, keys, tuple(other_keys), _triples(forms), arabic=False)
+
+    def similarity(self, place_forms: Sequence[list[str]]) -> float:
+        """0-100: how alike the closest of a place's forms is spelt to this name."""
+        best = 0.0
+        for form, penalty, slot in self.forms:
+            if best + penalty > 100.0:
+                continue
+            found = process.extractOne(form, place_forms[slot], scorer=fuzz.ratio, score_cutoff=best + penalty)
+            if found is not None:
+                best = found[1] - penalty
+        return best
+
+
+def _triples(forms: dict[tuple[str, int], float]) -> tuple[tuple[str, float, int], ...]:
+    return tuple((form, penalty, slot) for (form, slot), penalty in forms.items() if form)
 
 
 def _qualified(name: str) -> tuple[str | None, str]:
-    words = _tokens(name)
+    words = name_tokens(name)
     for word in (words[0], words[-1]) if len(words) > 1 else ():
         if word in _QUALIFIERS:
             rest = list(words)
             rest.remove(word)
             return _QUALIFIERS[word], " ".join(rest)
     return None, name
-
-
-def _similarity(name: str, place: Place) -> float:
-    folded = normalize_name(name)
-    return max(fuzz.ratio(folded, normalize_name(n)) for n in place.all_names())
 
 
 _MATCH_ORDER = {Match.EXACT: 0, Match.VARIANT: 1, Match.FUZZY: 2}
