@@ -1,0 +1,187 @@
+"""Reports into incidents: matched pairs joined, strongest first, never into a contradiction (pure).
+
+:func:`cluster` takes the candidate pairs with their match weights (``scoring``) and joins the two
+incidents of each positive pair, strongest first. A join is refused when the incident it would
+make contradicts itself, even if a chain of pairs leads there (A~B and B~C, but A and C cannot be
+one event): its reports given to the hour would span more than :data:`MAX_SPREAD_H`, its reports
+placed within a few km would lie more than :data:`MAX_SPREAD_KM` apart, its violation types would
+not all be compatible, or a delegation's decision keeps two of its reports apart. A report joins
+at most one incident: the result is a label per report.
+
+:func:`place_coarse` then places each coarse report (known only to a district or governorate, a
+week or a month) in the one incident it matches, when exactly one of those in its area and period
+does; otherwise it stays an incident of its own, rather than a guess.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from math import cos, isfinite, radians, sqrt
+
+import numpy as np
+from numpy.typing import NDArray
+
+from trucewatch.incidents.fusion import HOUR, WINDOW_HOURS, Reports, compare
+from trucewatch.incidents.scoring import Model
+
+MAX_SPREAD_H = 40.0
+"""Reports of one incident given to the hour lie within this many hours of each other."""
+MAX_SPREAD_KM = 35.0
+"""Reports of one incident placed to within a few km lie within this distance of each other."""
+PRECISE_HALF_SPAN_S = HOUR
+PRECISE_RADIUS_KM = 5.0
+KM_PER_DEG = 111.2
+COS_LAT = cos(radians(35.0))
+"""Syria's middle latitude: east-west degrees are this much shorter."""
+MARGIN = 2.0
+"""A coarse report joins the best incident only when no other scores within this many bits of it."""
+
+
+class _Incidents:
+    """Union-find over reports, each root holding what a join must check."""
+
+    def __init__(self, reports: Reports, consistent: NDArray[np.bool_], apart: Iterable[tuple[int, int]]) -> None:
+        n = len(reports)
+        self.parent = list(range(n))
+        precise_t = reports.half_span <= PRECISE_HALF_SPAN_S
+        precise_p = (reports.radius_km <= PRECISE_RADIUS_KM) & ~np.isnan(reports.lat)
+        inf = float("inf")
+        self.t = [[t, t] if ok else [inf, -inf] for t, ok in zip(reports.t.tolist(), precise_t.tolist(), strict=True)]
+        self.box = [
+            [la, la, lo, lo] if ok else [inf, -inf, inf, -inf]
+            for la, lo, ok in zip(reports.lat.tolist(), reports.lon.tolist(), precise_p.tolist(), strict=True)
+        ]
+        self.types = [1 << int(v) for v in reports.vtype.tolist()]
+        self.consistent = consistent.tolist()
+        self.apart: dict[int, set[int]] = defaultdict(set)
+        for a, b in apart:
+            self.apart[a].add(b)
+            self.apart[b].add(a)
+
+    def find(self, a: int) -> int:
+        parent = self.parent
+        root = a
+        while parent[root] != root:
+            root = parent[root]
+        while parent[a] != root:
+            parent[a], a = root, parent[a]
+        return root
+
+    def can_join(self, ra: int, rb: int) -> bool:
+        if not self.consistent[self.types[ra] | self.types[rb]]:
+            return False
+        (t0, t1), (u0, u1) = self.t[ra], self.t[rb]
+        if max(t1, u1) - min(t0, u0) > MAX_SPREAD_H * HOUR:
+            return False
+        a, b = self.box[ra], self.box[rb]
+        dlat = max(a[1], b[1]) - min(a[0], b[0])
+        dlon = max(a[3], b[3]) - min(a[2], b[2])
+        if isfinite(dlat) and sqrt(dlat**2 + (dlon * COS_LAT) ** 2) * KM_PER_DEG > MAX_SPREAD_KM:
+            return False
+        return not any(self.find(x) == rb for x in self.apart.get(ra, ()))
+
+    def join(self, ra: int, rb: int) -> None:
+        if ra > rb:
+            ra, rb = rb, ra
+        self.parent[rb] = ra
+        (t0, t1), (u0, u1) = self.t[ra], self.t[rb]
+        self.t[ra] = [min(t0, u0), max(t1, u1)]
+        a, b = self.box[ra], self.box[rb]
+        self.box[ra] = [min(a[0], b[0]), max(a[1], b[1]), min(a[2], b[2]), max(a[3], b[3])]
+        self.types[ra] |= self.types[rb]
+        if rb in self.apart:
+            self.apart[ra] |= self.apart.pop(rb)
+
+    def labels(self) -> NDArray[np.int64]:
+        return np.array([self.find(a) for a in range(len(self.parent))], dtype=np.int64)
+
+
+def consistent_types(compatible: NDArray[np.bool_]) -> NDArray[np.bool_]:
+    """For each set of types (a bit mask), whether every two of them are compatible."""
+    size = len(compatible)
+    out = np.ones(1 << size, dtype=bool)
+    for mask in range(1 << size):
+        members = [k for k in range(size) if mask >> k & 1]
+        out[mask] = all(compatible[a, b] for a in members for b in members)
+    return out
+
+
+def cluster(
+    reports: Reports,
+    pairs: NDArray[np.int64],
+    weights: NDArray[np.float64],
+    compatible: NDArray[np.bool_],
+    *,
+    together: Iterable[tuple[int, int]] = (),
+    apart: Iterable[tuple[int, int]] = (),
+) -> NDArray[np.int64]:
+    """Each report's incident, labelled by its first report's position.
+
+    ``together`` and ``apart`` are positions of reports a delegation's decision joined or split:
+    joined first whatever their scores, and never joined, even through others."""
+    incidents = _Incidents(reports, consistent_types(compatible), apart)
+    for a, b in together:
+        ra, rb = incidents.find(a), incidents.find(b)
+        if ra != rb:
+            incidents.join(ra, rb)
+    positive = np.flatnonzero(weights > 0)
+    order = positive[np.lexsort((pairs[positive, 1], pairs[positive, 0], -weights[positive]))]
+    for a, b in pairs[order].tolist():
+        ra, rb = incidents.find(a), incidents.find(b)
+        if ra != rb and incidents.can_join(ra, rb):
+            incidents.join(ra, rb)
+    return incidents.labels()
+
+
+def place_coarse(
+    reports: Reports, labels: NDArray[np.int64], model: Model, compatible: NDArray[np.bool_]
+) -> NDArray[np.int64]:
+    """``labels`` with each coarse report moved into the one incident it matches, if one stands out."""
+    coarse = np.flatnonzero(reports.coarse)
+    fine = np.flatnonzero(~reports.coarse)
+    out = labels.copy()
+    if coarse.size == 0 or fine.size == 0:
+        return out
+    pairs = _coarse_pairs(reports, coarse, fine)
+    if len(pairs) == 0:
+        return out
+    weights = model.score(compare(reports, pairs, compatible))
+    consistent = consistent_types(compatible)
+    types = _type_masks(reports, labels)
+    by_report: dict[int, dict[int, float]] = defaultdict(dict)
+    for (c, f), w in zip(pairs.tolist(), weights.tolist(), strict=True):
+        incident = int(labels[f])
+        by_report[c][incident] = max(w, by_report[c].get(incident, -np.inf))
+    for c, scores in by_report.items():
+        ranked = sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))
+        best, weight = ranked[0]
+        runner_up = ranked[1][1] if len(ranked) > 1 else -np.inf
+        if weight > 0 and weight - max(runner_up, 0.0) >= MARGIN and consistent[types[best] | 1 << reports.vtype[c]]:
+            out[c] = best
+    return out
+
+
+def _coarse_pairs(reports: Reports, coarse: NDArray[np.int64], fine: NDArray[np.int64]) -> NDArray[np.int64]:
+    """Each coarse report with every fine report of its governorate whose time may overlap its own."""
+    key_fine = reports.governorate[fine]
+    order = np.lexsort((reports.t[fine], key_fine))
+    s_gov, s_t, s_pos = key_fine[order], reports.t[fine][order], fine[order]
+    found = []
+    for c in coarse.tolist():
+        gov = reports.governorate[c]
+        if gov < 0:
+            continue
+        lo, hi = np.searchsorted(s_gov, gov, side="left"), np.searchsorted(s_gov, gov, side="right")
+        reach = reports.half_span[c] + WINDOW_HOURS * HOUR
+        first = lo + np.searchsorted(s_t[lo:hi], reports.t[c] - reach, side="left")
+        last = lo + np.searchsorted(s_t[lo:hi], reports.t[c] + reach, side="right")
+        found.append(np.stack([np.full(last - first, c), s_pos[first:last]], axis=1))
+    return np.concatenate(found) if found else np.empty((0, 2), dtype=np.int64)
+
+
+def _type_masks(reports: Reports, labels: NDArray[np.int64]) -> dict[int, int]:
+    masks: dict[int, int] = defaultdict(int)
+    for label, vtype in zip(labels.tolist(), reports.vtype.tolist(), strict=True):
+        masks[label] |= 1 << vtype
+    return masks

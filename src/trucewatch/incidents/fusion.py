@@ -1,0 +1,238 @@
+"""Which reports may describe the same event, and how they compare (pure, vectorised).
+
+Fusion works on reports as columns (:class:`Reports`): one numpy array per field, so that a million
+reports are compared without a Python loop per pair.
+
+* :func:`candidate_pairs` blocks: two reports are compared only when their times, widened by their
+  time precision, are within :data:`WINDOW_HOURS` of each other, and their points, widened by their
+  place precision, within :data:`REACH_KM`; a grid of :data:`CELL_DEG` degrees and a sort by time
+  find them. Reports known only to a district, a governorate, a week or a month are *coarse*: they
+  are not blocked with the others but placed afterwards (see ``clustering``).
+* :func:`compare` gives each pair a level per feature (:data:`FEATURES`): how far apart beyond their
+  precision, how far apart in time beyond theirs, whether the violation types are the same or
+  compatible, the perpetrator and target actors, the killed, the place name, the delegation and
+  the narrative. The levels are what the Fellegi-Sunter model (``scoring``) learns weights for.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+from rapidfuzz import fuzz, process
+
+HOUR = 3600.0
+TIME_HALF_SPAN_S: dict[str, float] = {
+    "exact": 0.0,
+    "hour": 0.5 * HOUR,
+    "day": 12 * HOUR,
+    "week": 3.5 * 24 * HOUR,
+    "month": 15.5 * 24 * HOUR,
+}
+"""Half the period a report's time stands for; its midpoint is the time given plus this (a day's
+report is at 00:00 and stands for the whole day)."""
+RADIUS_KM: dict[str, float] = {"exact": 0.0, "near": 5.0, "town": 3.0, "district": 25.0, "governorate": 60.0,
+                               "country": 400.0}  # fmt: skip
+"""The radius a report's point stands for at each place precision."""
+COARSE_RADIUS_KM = 20.0
+"""Reports whose place stands for more than this (a district, a governorate) are coarse."""
+COARSE_HALF_SPAN_S = 12 * HOUR
+"""Reports whose time stands for more than a day (a week, a month) are coarse."""
+
+WINDOW_HOURS = 30.0
+"""Two reports further apart in time than this, beyond their precision, are not compared."""
+REACH_KM = 25.0
+"""Two reports further apart than this, beyond their precision, are not compared."""
+CELL_DEG = 0.25
+"""The blocking grid's cell (about 28 km north-south, 23 km east-west in Syria): a report is compared
+with those of its cell and the eight around it, which covers REACH_KM plus the radii of fine reports."""
+
+FEATURES: tuple[str, ...] = ("distance", "time", "type", "perpetrator", "target", "killed", "place",
+                             "delegation", "narrative")  # fmt: skip
+"""The features compared, in the order of :func:`compare`'s columns."""
+LEVELS: dict[str, int] = {"distance": 6, "time": 6, "type": 3, "perpetrator": 3, "target": 3, "killed": 4,
+                          "place": 3, "delegation": 2, "narrative": 4}  # fmt: skip
+"""How many levels each feature has; level 0 is the strongest agreement."""
+UNKNOWN: dict[str, int] = {"distance": 5, "time": 5}
+"""Levels that say nothing (a coarse report's place or time): they weigh nothing either way."""
+DISTANCE_EDGES_KM = (0.5, 2.0, 5.0, 12.0)
+"""Excess distances at which the distance level steps (5: either report is coarse)."""
+GAP_EDGES_H = (0.5, 2.0, 6.0, 14.0)
+"""Time gaps at which the time level steps (5: either report's time is coarse)."""
+NARRATIVE_EDGES = (60.0, 40.0, 25.0)
+"""``token_set_ratio`` (0-100) at or above which a narrative pair gets level 0, 1, 2 (else 3)."""
+
+
+@dataclass(frozen=True)
+class Reports:
+    """Reports as columns, aligned by position. Unknown values: NaN (floats), -1 (codes, counts)."""
+
+    id: NDArray[np.int64]
+    t: NDArray[np.float64]
+    """Seconds since the epoch: the middle of the period the report's time stands for."""
+    half_span: NDArray[np.float64]
+    """Seconds either side of ``t`` (its time precision)."""
+    lat: NDArray[np.float64]
+    lon: NDArray[np.float64]
+    radius_km: NDArray[np.float64]
+    """The radius its point stands for (its place precision); a report with no point has none."""
+    vtype: NDArray[np.int64]
+    """Violation type, as an index into ``types``."""
+    perpetrator: NDArray[np.int64]
+    """Actor code: the registry actor, or the name as written when no actor has it; -1 unknown."""
+    target: NDArray[np.int64]
+    killed: NDArray[np.int64]
+    """All killed, -1 when the report gives no figure."""
+    place: NDArray[np.int64]
+    """A code of the place name's skeleton, -1 without a name."""
+    delegation: NDArray[np.int64]
+    narrative: Sequence[str]
+    types: tuple[str, ...]
+    """The violation types ``vtype`` indexes."""
+    governorate: NDArray[np.int64]
+    """Governorate code, -1 unknown (coarse reports are placed within theirs)."""
+
+    def __len__(self) -> int:
+        return len(self.id)
+
+    @property
+    def coarse(self) -> NDArray[np.bool_]:
+        """Reports known only to an area wider than a town, a period longer than a day, or with no point."""
+        return (self.radius_km > COARSE_RADIUS_KM) | (self.half_span > COARSE_HALF_SPAN_S) | np.isnan(self.lat)
+
+    def take(self, rows: NDArray[np.int64]) -> Reports:
+        """The reports at ``rows``, in that order."""
+        arrays = {f: getattr(self, f)[rows] for f in _ARRAYS}
+        return Reports(**arrays, narrative=[self.narrative[r] for r in rows.tolist()], types=self.types)
+
+
+_ARRAYS = ("id", "t", "half_span", "lat", "lon", "radius_km", "vtype", "perpetrator", "target", "killed", "place",
+           "delegation", "governorate")  # fmt: skip
+
+
+# --------------------------------------------------------------------------- blocking
+
+
+def candidate_pairs(reports: Reports, rows: NDArray[np.int64] | None = None) -> NDArray[np.int64]:
+    """Pairs ``(i, j)``, ``i < j``, of fine reports close enough in time and space to be compared.
+
+    ``rows`` limits the first report of a pair to those positions (a partition's own reports; the
+    second may be any): every pair is then found by exactly one partition, the one of its first."""
+    fine = np.flatnonzero(~reports.coarse)
+    if fine.size == 0:
+        return np.empty((0, 2), dtype=np.int64)
+    cell = (np.floor(reports.lat[fine] / CELL_DEG).astype(np.int64) << 20) + np.floor(
+        reports.lon[fine] / CELL_DEG
+    ).astype(np.int64)
+    cells, rank = np.unique(cell, return_inverse=True)
+    window = WINDOW_HOURS * HOUR + 2 * COARSE_HALF_SPAN_S
+    t = reports.t[fine] - reports.t[fine].min()
+    scale = float(t.max()) + 2 * window + 1.0
+    key = rank * scale + t  # sorted by cell, then by time: a cell's reports of a period are one range
+    order = np.argsort(key, kind="stable")
+    s_key, s_pos = key[order], fine[order]
+    own = np.isin(fine, rows) if rows is not None else np.ones(fine.size, dtype=bool)
+    q_cell, q_t, q_pos = cell[own], t[own], fine[own]
+    found = []
+    for dy in (-1, 0, 1):
+        for dx in (-1, 0, 1):
+            other = q_cell + (dy << 20) + dx
+            r = np.minimum(np.searchsorted(cells, other), len(cells) - 1)
+            there = cells[r] == other
+            lo = np.searchsorted(s_key, r * scale + q_t - window, side="left")
+            hi = np.where(there, np.searchsorted(s_key, r * scale + q_t + window, side="right"), lo)
+            first, second = _expand(q_pos, lo, hi)
+            found.append(np.stack([first, s_pos[second]], axis=1))
+    pairs = np.concatenate(found)
+    pairs = pairs[pairs[:, 0] < pairs[:, 1]]
+    return pairs[_close(reports, pairs)]
+
+
+def _expand(first: NDArray[np.int64], lo: NDArray[np.int64], hi: NDArray[np.int64]) -> tuple[NDArray[np.int64], ...]:
+    """Every ``(first[k], p)`` for ``p`` in ``range(lo[k], hi[k])``."""
+    counts = np.maximum(hi - lo, 0)
+    total = int(counts.sum())
+    starts = np.repeat(lo - np.cumsum(counts) + counts, counts)
+    return np.repeat(first, counts), starts + np.arange(total)
+
+
+def _close(reports: Reports, pairs: NDArray[np.int64]) -> NDArray[np.bool_]:
+    i, j = pairs[:, 0], pairs[:, 1]
+    return (_excess_km(reports, i, j) <= REACH_KM) & (_gap_h(reports, i, j) <= WINDOW_HOURS)
+
+
+# --------------------------------------------------------------------------- comparing
+
+
+def distance_km(
+    lat1: NDArray[np.float64], lon1: NDArray[np.float64], lat2: NDArray[np.float64], lon2: NDArray[np.float64]
+) -> NDArray[np.float64]:
+    """Great-circle distances (haversine, mean Earth radius 6,371 km), element by element."""
+    p1, p2 = np.radians(lat1), np.radians(lat2)
+    a = np.sin((p2 - p1) / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(np.radians(lon2 - lon1) / 2) ** 2
+    out: NDArray[np.float64] = 2 * 6371.0 * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
+    return out
+
+
+def _excess_km(reports: Reports, i: NDArray[np.int64], j: NDArray[np.int64]) -> NDArray[np.float64]:
+    """How much further apart two reports are than their places' radii allow (0 when they may coincide)."""
+    d = distance_km(reports.lat[i], reports.lon[i], reports.lat[j], reports.lon[j])
+    return np.maximum(d - reports.radius_km[i] - reports.radius_km[j], 0.0)
+
+
+def _gap_h(reports: Reports, i: NDArray[np.int64], j: NDArray[np.int64]) -> NDArray[np.float64]:
+    """How much further apart in time, in hours, than their precisions allow."""
+    gap = np.abs(reports.t[i] - reports.t[j]) - reports.half_span[i] - reports.half_span[j]
+    return np.maximum(gap, 0.0) / HOUR
+
+
+def compare(
+    reports: Reports, pairs: NDArray[np.int64], compatible: NDArray[np.bool_], *, narrative: bool = True
+) -> NDArray[np.int8]:
+    """One row per pair, one column per feature of :data:`FEATURES`: the level of agreement.
+
+    ``compatible[a, b]`` says violation types ``a`` and ``b`` may describe one event. Coarse pairs
+    get the last level of distance or time (unknown). Without ``narrative``, its column is left at
+    the last level, to be filled by :func:`narrative_levels` for the pairs that need it."""
+    i, j = pairs[:, 0], pairs[:, 1]
+    out = np.empty((len(pairs), len(FEATURES)), dtype=np.int8)
+    coarse = reports.coarse
+    out[:, 0] = np.where(coarse[i] | coarse[j], 5, np.digitize(_excess_km(reports, i, j), DISTANCE_EDGES_KM))
+    slow = (reports.half_span[i] > COARSE_HALF_SPAN_S) | (reports.half_span[j] > COARSE_HALF_SPAN_S)
+    out[:, 1] = np.where(slow, 5, np.digitize(_gap_h(reports, i, j), GAP_EDGES_H))
+    a, b = reports.vtype[i], reports.vtype[j]
+    out[:, 2] = np.where(a == b, 0, np.where(compatible[a, b], 1, 2))
+    out[:, 3] = _same(reports.perpetrator[i], reports.perpetrator[j])
+    out[:, 4] = _same(reports.target[i], reports.target[j])
+    out[:, 5] = _killed(reports.killed[i], reports.killed[j])
+    out[:, 6] = _same(reports.place[i], reports.place[j])
+    out[:, 7] = (reports.delegation[i] == reports.delegation[j]).astype(np.int8)
+    out[:, 8] = narrative_levels(reports, pairs) if narrative else LEVELS["narrative"] - 1
+    return out
+
+
+def _same(a: NDArray[np.int64], b: NDArray[np.int64]) -> NDArray[np.int8]:
+    """0 the same, 1 either unknown, 2 different."""
+    return np.where((a < 0) | (b < 0), 1, np.where(a == b, 0, 2)).astype(np.int8)
+
+
+def _killed(a: NDArray[np.int64], b: NDArray[np.int64]) -> NDArray[np.int8]:
+    """0 the same figure, 1 close (within 2 or a third), 2 apart, 3 either not given."""
+    close = np.abs(a - b) <= np.maximum(2, np.maximum(a, b) // 3)
+    level = np.where(a == b, 0, np.where(close, 1, 2))
+    return np.where((a < 0) | (b < 0), 3, level).astype(np.int8)
+
+
+def narrative_levels(reports: Reports, pairs: NDArray[np.int64], *, workers: int = 1) -> NDArray[np.int8]:
+    """How alike the narratives of each pair are: rapidfuzz's ``token_set_ratio`` on the folded
+    texts (words shared, in any order and any script), in :data:`NARRATIVE_EDGES` levels."""
+    if len(pairs) == 0:
+        return np.empty(0, dtype=np.int8)
+    texts = np.asarray(reports.narrative, dtype=object)
+    scores = process.cpdist(
+        texts[pairs[:, 0]], texts[pairs[:, 1]], scorer=fuzz.token_set_ratio, workers=workers, dtype=np.float32
+    )
+    levels: NDArray[np.int8] = (scores[None, :] < np.array(NARRATIVE_EDGES, dtype=np.float32)[:, None]).sum(axis=0)
+    return levels.astype(np.int8)

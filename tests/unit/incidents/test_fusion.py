@@ -1,0 +1,178 @@
+"""Fusion's pure core: blocking, comparison, EM, clustering under constraints, partitions."""
+
+from datetime import UTC, datetime
+from typing import Any
+
+import numpy as np
+import pytest
+
+from trucewatch.incidents.batch import fuse, partitions, serial
+from trucewatch.incidents.clustering import cluster, place_coarse
+from trucewatch.incidents.fusion import (
+    HOUR,
+    RADIUS_KM,
+    TIME_HALF_SPAN_S,
+    Reports,
+    candidate_pairs,
+    compare,
+)
+from trucewatch.incidents.scoring import Model, fit, histogram
+
+TYPES = ("shelling", "air_strike", "armed_clash", "attack_on_civilians")
+COMPATIBLE = np.array(
+    [[True, True, True, False], [True, True, False, False], [True, False, True, True], [False, False, True, True]]
+)
+DOUMA = (33.5711, 36.4017)
+"""Douma: most reports below happen there."""
+
+
+def row(**fields: Any) -> dict[str, Any]:
+    base = {"at": "2017-02-03T10:00", "time": "hour", "lat": DOUMA[0], "lon": DOUMA[1], "geo": "exact",
+            "type": "shelling", "perpetrator": 1, "target": 2, "killed": 3, "place": 7, "delegation": 1,
+            "narrative": "Mortar shells hit a quarter of Douma, three killed", "governorate": 3}  # fmt: skip
+    return base | fields
+
+
+def build(rows: list[dict[str, Any]]) -> Reports:
+    starts = [datetime.fromisoformat(r["at"]).replace(tzinfo=UTC).timestamp() for r in rows]
+    half = [TIME_HALF_SPAN_S[r["time"]] for r in rows]
+    return Reports(
+        id=np.arange(1, len(rows) + 1, dtype=np.int64),
+        t=np.array(starts) + np.array(half),
+        half_span=np.array(half),
+        lat=np.array([r["lat"] for r in rows], dtype=float),
+        lon=np.array([r["lon"] for r in rows], dtype=float),
+        radius_km=np.array([RADIUS_KM[r["geo"]] for r in rows]),
+        vtype=np.array([TYPES.index(r["type"]) for r in rows], dtype=np.int64),
+        perpetrator=np.array([r["perpetrator"] for r in rows], dtype=np.int64),
+        target=np.array([r["target"] for r in rows], dtype=np.int64),
+        killed=np.array([r["killed"] for r in rows], dtype=np.int64),
+        place=np.array([r["place"] for r in rows], dtype=np.int64),
+        delegation=np.array([r["delegation"] for r in rows], dtype=np.int64),
+        narrative=[r["narrative"] for r in rows],
+        types=TYPES,
+        governorate=np.array([r["governorate"] for r in rows], dtype=np.int64),
+    )
+
+
+def model() -> Model:
+    """A model as EM learns it on realistic data: agreement is evidence, disagreement against."""
+    m = ((0.5, 0.3, 0.12, 0.05, 0.03, 0.0), (0.5, 0.3, 0.1, 0.06, 0.04, 0.0), (0.8, 0.15, 0.05),
+         (0.6, 0.3, 0.1), (0.6, 0.3, 0.1), (0.4, 0.3, 0.1, 0.2), (0.7, 0.1, 0.2), (0.95, 0.05),
+         (0.3, 0.3, 0.2, 0.2))  # fmt: skip
+    u = ((0.01, 0.04, 0.1, 0.35, 0.5, 0.0), (0.02, 0.05, 0.13, 0.3, 0.5, 0.0), (0.3, 0.2, 0.5),
+         (0.3, 0.3, 0.4), (0.3, 0.3, 0.4), (0.1, 0.15, 0.5, 0.25), (0.05, 0.75, 0.2), (0.8, 0.2),
+         (0.02, 0.08, 0.2, 0.7))  # fmt: skip
+    return Model(0.2, m, u)
+
+
+def test_pairs_are_found_within_the_window_and_reach_only() -> None:
+    reports = build([
+        row(),
+        row(at="2017-02-03T14:00", lat=33.60),  # 3 km north, 4 hours later
+        row(at="2017-02-06T10:00"),  # three days later
+        row(lat=34.2),  # 70 km north
+        row(geo="governorate", lat=float("nan"), lon=float("nan")),  # coarse: placed later, not blocked
+    ])  # fmt: skip
+    assert candidate_pairs(reports).tolist() == [[0, 1]]
+
+
+def test_each_pair_is_found_by_exactly_one_partition() -> None:
+    rng = np.random.default_rng(7)
+    rows = [
+        row(at=f"2017-{m:02d}-{d:02d}T{h:02d}:00", lat=33.5 + rng.random() * 0.3, lon=36.3 + rng.random() * 0.3)
+        for m, d, h in zip(rng.integers(1, 7, 400), rng.integers(1, 29, 400), rng.integers(0, 24, 400), strict=True)
+    ]
+    reports = build(rows)
+    whole = {tuple(p) for p in candidate_pairs(reports).tolist()}
+    found: list[tuple[int, int]] = []
+    for part in partitions(reports, COMPATIBLE, days=10):
+        found += [tuple(part.positions[p]) for p in candidate_pairs(part.reports, part.own).tolist()]
+    assert len(found) == len(set(found))
+    assert set(found) == whole
+    assert len(whole) > 100
+
+
+def test_levels_say_how_two_reports_agree() -> None:
+    reports = build([row(), row(at="2017-02-03T12:00", type="air_strike", perpetrator=-1, killed=5, delegation=2)])
+    levels = compare(reports, np.array([[0, 1]]), COMPATIBLE)
+    assert levels.tolist() == [[0, 1, 1, 1, 0, 1, 0, 0, 0]]
+
+
+def test_em_learns_that_agreement_is_evidence_of_a_match() -> None:
+    rng = np.random.default_rng(3)
+    matches = np.stack([rng.choice(3, 3000, p=[0.8, 0.15, 0.05]) for _ in range(9)], axis=1)
+    others = np.stack([rng.choice(3, 12000, p=[0.1, 0.3, 0.6]) for _ in range(9)], axis=1)
+    learned = fit(histogram(np.concatenate([matches, others]).astype(np.int8)))
+    assert learned.prior == pytest.approx(0.2, abs=0.02)
+    assert all(w[0] > 2 and w[2] < -1 for w in learned.weights()[2:5])
+    assert Model.from_json(learned.as_json()) == learned
+
+
+def test_a_chain_does_not_join_reports_that_contradict_each_other() -> None:
+    reports = build([
+        row(at="2017-02-03T06:00", lat=33.40),  # A, exact
+        row(at="2017-02-04T00:00", time="day", geo="town", lat=33.55),  # B, vague: matches A and C
+        row(at="2017-02-04T23:00", lat=33.70),  # C, exact: 33 km and 41 hours from A
+    ])  # fmt: skip
+    pairs = np.array([[0, 1], [1, 2], [0, 2]])
+    labels = cluster(reports, pairs, np.array([5.0, 4.0, 1.0]), COMPATIBLE)
+    assert labels[0] == labels[1]
+    assert labels[2] != labels[0]
+
+
+def test_two_events_in_one_town_on_one_day_with_incompatible_types_stay_apart() -> None:
+    reports = build([
+        row(type="air_strike"), row(at="2017-02-03T10:30", type="air_strike", delegation=2),
+        row(at="2017-02-03T17:00", type="attack_on_civilians", delegation=3),
+    ])  # fmt: skip
+    pairs = np.array([[0, 1], [0, 2], [1, 2]])
+    weights = model().score(compare(reports, pairs, COMPATIBLE))
+    labels = cluster(reports, pairs, weights, COMPATIBLE)
+    assert labels.tolist() == [0, 0, 2]
+
+
+def test_a_delegations_decisions_join_and_split_whatever_the_scores() -> None:
+    reports = build([row(), row(delegation=2), row(delegation=3, at="2017-02-03T20:00")])
+    pairs = np.array([[0, 1], [1, 2]])
+    assert cluster(reports, pairs, np.array([5.0, -3.0]), COMPATIBLE, together=[(1, 2)], apart=[(0, 1)]).tolist() == [
+        0, 1, 1,
+    ]  # fmt: skip
+
+
+def test_a_report_with_only_a_governorate_and_a_month_joins_an_incident_only_when_one_stands_out() -> None:
+    nowhere = {"lat": float("nan"), "lon": float("nan"), "geo": "governorate", "at": "2017-02-01T00:00",
+               "time": "month"}  # fmt: skip
+    reports = build([
+        row(), row(delegation=2),  # incident 0: shelling in Douma, 3 killed
+        row(at="2017-02-20T09:00", type="armed_clash", perpetrator=5, killed=0, place=9, narrative="Clashes"),
+        row(**nowhere, delegation=3),  # agrees with incident 0 on everything it gives
+        row(**nowhere, delegation=3, perpetrator=-1, killed=-1, place=-1, narrative="Shelling reported"),
+    ])  # fmt: skip
+    fine = np.array([[0, 1]])
+    labels = cluster(reports, fine, model().score(compare(reports, fine, COMPATIBLE)), COMPATIBLE)
+    placed = place_coarse(reports, labels, model(), COMPATIBLE)
+    assert placed.tolist() == [0, 0, 2, 0, 4]
+
+
+def test_fusion_gives_the_same_incidents_however_the_work_is_partitioned() -> None:
+    rng = np.random.default_rng(11)
+    rows = []
+    for event in range(300):
+        day, hour = rng.integers(1, 28), rng.integers(0, 20)
+        lat, lon = 33.3 + rng.random() * 0.6, 36.1 + rng.random() * 0.6
+        kind = TYPES[rng.integers(0, 4)]
+        for d in range(rng.integers(1, 5)):
+            rows.append(row(
+                at=f"2017-{1 + event % 6:02d}-{day:02d}T{hour:02d}:{rng.integers(0, 60):02d}",
+                lat=lat + rng.normal(0, 0.01), lon=lon + rng.normal(0, 0.01), type=kind, delegation=d,
+                perpetrator=int(rng.integers(0, 3)), killed=int(rng.integers(0, 4)), place=event,
+                narrative=f"{kind} event {event}",
+            ))  # fmt: skip
+    reports = build(rows)
+    one = fuse(reports, COMPATIBLE, run=serial, days=400)
+    many = fuse(reports, COMPATIBLE, run=serial, days=7)
+    assert np.array_equal(one.labels, many.labels)
+    assert one.model == many.model
+    assert len(np.unique(one.labels)) == pytest.approx(300, rel=0.1)
+    assert HOUR == 3600.0
