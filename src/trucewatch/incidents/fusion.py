@@ -98,9 +98,19 @@ class Reports:
         return len(self.id)
 
     @property
+    def vague_place(self) -> NDArray[np.bool_]:
+        """Reports with no point, or known only to an area wider than a town."""
+        return (self.radius_km > COARSE_RADIUS_KM) | np.isnan(self.lat)
+
+    @property
+    def vague_time(self) -> NDArray[np.bool_]:
+        """Reports known only to a period longer than a day."""
+        return self.half_span > COARSE_HALF_SPAN_S
+
+    @property
     def coarse(self) -> NDArray[np.bool_]:
-        """Reports known only to an area wider than a town, a period longer than a day, or with no point."""
-        return (self.radius_km > COARSE_RADIUS_KM) | (self.half_span > COARSE_HALF_SPAN_S) | np.isnan(self.lat)
+        """Reports vague in place or in time: placed after the others are clustered."""
+        return self.vague_place | self.vague_time
 
     def take(self, rows: NDArray[np.int64]) -> Reports:
         """The reports at ``rows``, in that order."""
@@ -198,10 +208,9 @@ def compare(
     the last level, to be filled by :func:`narrative_levels` for the pairs that need it."""
     i, j = pairs[:, 0], pairs[:, 1]
     out = np.empty((len(pairs), len(FEATURES)), dtype=np.int8)
-    coarse = reports.coarse
-    out[:, 0] = np.where(coarse[i] | coarse[j], 5, np.digitize(_excess_km(reports, i, j), DISTANCE_EDGES_KM))
-    slow = (reports.half_span[i] > COARSE_HALF_SPAN_S) | (reports.half_span[j] > COARSE_HALF_SPAN_S)
-    out[:, 1] = np.where(slow, 5, np.digitize(_gap_h(reports, i, j), GAP_EDGES_H))
+    vague, slow = reports.vague_place, reports.vague_time
+    out[:, 0] = np.where(vague[i] | vague[j], 5, np.digitize(_excess_km(reports, i, j), DISTANCE_EDGES_KM))
+    out[:, 1] = np.where(slow[i] | slow[j], 5, np.digitize(_gap_h(reports, i, j), GAP_EDGES_H))
     a, b = reports.vtype[i], reports.vtype[j]
     out[:, 2] = np.where(a == b, 0, np.where(compatible[a, b], 1, 2))
     out[:, 3] = _same(reports.perpetrator[i], reports.perpetrator[j])

@@ -13,6 +13,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+import numpy as np
+from numpy.typing import NDArray
+
 
 class ViolationType(StrEnum):
     SHELLING = "shelling"
@@ -156,3 +159,32 @@ GEO_TO_ACLED: dict[GeoPrecision, int] = {
     GeoPrecision.GOVERNORATE: 3,
     GeoPrecision.COUNTRY: 3,
 }
+
+
+CONFUSABLE: frozenset[frozenset[ViolationType]] = frozenset(
+    frozenset(pair)
+    for pair in (
+        (ViolationType.SHELLING, ViolationType.AIR_STRIKE),  # a blast heard, its source not seen
+        (ViolationType.SHELLING, ViolationType.ARMED_CLASH),  # artillery in support of fighting
+        (ViolationType.SHELLING, ViolationType.ATTACK_ON_CIVILIANS),  # shelling of a residential quarter
+        (ViolationType.AIR_STRIKE, ViolationType.ATTACK_ON_CIVILIANS),  # a strike on a market
+        (ViolationType.ARMED_CLASH, ViolationType.ATTACK_ON_CIVILIANS),  # fighting in a village
+        (ViolationType.ARMED_CLASH, ViolationType.TROOP_MOVEMENT),  # an advance met with fire
+        (ViolationType.ATTACK_ON_CIVILIANS, ViolationType.ABDUCTION_DETENTION),  # a raid with arrests
+        (ViolationType.TROOP_MOVEMENT, ViolationType.HUMANITARIAN_OBSTRUCTION),  # a road closed by troops
+        (ViolationType.OTHER, ViolationType.TROOP_MOVEMENT),
+        (ViolationType.OTHER, ViolationType.HUMANITARIAN_OBSTRUCTION),
+        (ViolationType.OTHER, ViolationType.ABDUCTION_DETENTION),
+    )
+)
+"""Pairs of types that two accounts of one event may give: fusion joins reports of the same or
+of confusable types, never an incident whose types are not all pairwise confusable."""
+
+
+def confusable_matrix(types: tuple[str, ...]) -> NDArray[np.bool_]:
+    """``out[a, b]``: types ``types[a]`` and ``types[b]`` may describe one event."""
+    out = np.eye(len(types), dtype=bool)
+    for a, first in enumerate(types):
+        for b, second in enumerate(types):
+            out[a, b] |= frozenset({ViolationType(first), ViolationType(second)}) in CONFUSABLE
+    return out
