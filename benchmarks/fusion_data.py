@@ -81,7 +81,7 @@ from trucewatch.demo.facts import demo_facts, ucdp_events
 from trucewatch.geo.admin import syria_places
 from trucewatch.geo.gazetteer import Precision
 from trucewatch.geo.shapes import SYRIA_BOX
-from trucewatch.reports.schemas import CASUALTY_FIELDS
+from trucewatch.reports.schemas import CASUALTY_FIELDS, ReportIn
 from trucewatch.reports.taxonomy import ViolationType
 
 START = np.datetime64("2016-01-01T00:00:00", "s")
@@ -196,28 +196,8 @@ TEMPLATES = {
 NOBODY = {"en": "unidentified forces", "ar": "جهة مجهولة", "ru": "неустановленные силы", "tr": "belirsiz güçler"}
 NO_DEATHS = {"en": "No one was killed.", "ar": "لا قتلى.", "ru": "Погибших нет.", "tr": "Ölen yok."}
 NO_WEAPON = {"en": "unspecified weapons", "ar": "أسلحة مختلفة", "ru": "различное оружие", "tr": "çeşitli silahlar"}
-FIELDS: tuple[str, ...] = (
-    "ref",
-    "delegation",
-    "occurred_at",
-    "time_precision",
-    "latitude",
-    "longitude",
-    "geo_precision",
-    "place",
-)
-FIELDS += (
-    "violation_type",
-    "perpetrator",
-    "target",
-    "casualties",
-    "weapons",
-    "narrative",
-    "language",
-    "sources",
-    "tier",
-)
-"""The fields of a report, in ``ReportIn``'s order."""
+FIELDS: tuple[str, ...] = tuple(f for f in ReportIn.model_fields if f not in ("evidence", "supersedes"))
+"""The fields of a report the generator writes, in ``ReportIn``'s order."""
 
 Ints = NDArray[np.int64]
 Floats = NDArray[np.float64]

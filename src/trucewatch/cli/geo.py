@@ -89,15 +89,14 @@ def zone_import(
             actor_property=actor_property,
         )
         summary = import_zones(session, items, complete=complete, signer=signer, at=now())
+        changes = list_changes(session, entry=summary.entries[0], limit=MAX_CHANGES) if summary.entries else None
     out.print(
         f"{len(summary.added)} zone(s) added, {len(summary.replaced)} replaced, "
         f"{len(summary.unchanged)} unchanged, {len(summary.ended)} ended, from {valid_from.date().isoformat()}"
     )
     for a, b, km2 in summary.contested:
         out.print(f"contested: {a} overlaps {b} ({km2:,.1f} km²)")
-    if summary.entries:
-        with unit_of_work(db) as session:
-            changes = list_changes(session, entry=summary.entries[0], limit=MAX_CHANGES)
+    if changes is not None:
         _print_effects(changes, summary.entries[0])
 
 
