@@ -8,8 +8,8 @@ partition is a plain function of its data, run by whatever ``run`` maps it:
 1. :func:`sample_histogram`: the candidate pairs of the partition, a sample of them (chosen by a
    hash of the two report ids, so the same whoever computes it) compared on every feature, counted
    by pattern. The histograms add up; EM (``scoring.fit``) learns the model from the sum.
-2. :func:`matches`: every candidate pair scored with the model; the narrative (the costly feature)
-   compared only for pairs it could still turn into a match; the positive pairs returned.
+2. :func:`matches`: every candidate pair scored with the model; those not hopeless (above
+   :data:`FLOOR`) returned with their weights.
 
 Clustering (``clustering``) then runs once over all positive pairs. Since every step is the same
 function of the same pairs, the result does not depend on how the partitions were run.
@@ -33,7 +33,6 @@ from trucewatch.incidents.fusion import (
     Reports,
     candidate_pairs,
     compare,
-    narrative_levels,
 )
 from trucewatch.incidents.scoring import Model, fit, histogram
 
@@ -43,6 +42,8 @@ SAMPLE_PAIRS = 400_000
 PAIRS_PER_REPORT = 12.0
 """The rough number of candidate pairs per report, to set the sampling rate from the report count."""
 _NARRATIVE = FEATURES.index("narrative")
+FLOOR = -12.0
+"""Pairs weighing more than this are kept for clustering (a join needs the support of the pairs across)."""
 
 Run = Callable[[Callable[..., Any], Sequence[Any]], list[Any]]
 """Maps a function over a list of arguments: ``lambda f, xs: [f(x) for x in xs]``, or Dask's."""
@@ -73,7 +74,7 @@ class Fused:
     model: Model
     candidate_pairs: int
     matched_pairs: int
-    narratives_compared: int
+    """Candidate pairs with a positive match weight."""
 
 
 def partitions(reports: Reports, compatible: NDArray[np.bool_], *, days: float = PARTITION_DAYS) -> list[Partition]:
@@ -110,20 +111,15 @@ def _sampled(a: NDArray[np.int64], b: NDArray[np.int64], rate: float) -> NDArray
     return (mixed >> np.uint64(40)) < np.uint64(int(rate * (1 << 24)))
 
 
-def matches(part: Partition) -> tuple[NDArray[np.int64], NDArray[np.float64], int]:
-    """The partition's positive pairs (as global positions) with their weights, and how many
-    narrative pairs it compared."""
+def matches(part: Partition) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
+    """The partition's pairs (as global positions) that weigh more than :data:`FLOOR`, with their weights."""
     model = part.model
     if model is None:
         raise ValueError("matches() needs the partition's model")
     pairs = candidate_pairs(part.reports, part.own)
-    levels = compare(part.reports, pairs, part.compatible, narrative=False)
-    partial = model.score(levels, skip=(_NARRATIVE,))
-    open_ = np.flatnonzero(partial + model.best(_NARRATIVE) > 0)
-    text = model.weights()[_NARRATIVE][narrative_levels(part.reports, pairs[open_])]
-    weights = partial[open_] + text
-    keep = weights > 0
-    return part.positions[pairs[open_[keep]]], weights[keep], len(open_)
+    weights = model.score(compare(part.reports, pairs, part.compatible))
+    keep = weights > FLOOR
+    return part.positions[pairs[keep]], weights[keep]
 
 
 def fuse(
@@ -147,7 +143,7 @@ def fuse(
     weights = np.concatenate([f[1] for f in found]) if found else np.empty(0)
     labels = cluster(reports, pairs, weights, compatible, together=together, apart=apart)
     labels = place_coarse(reports, labels, model, compatible)
-    return Fused(labels, model, sum(n for _, n in sampled), len(pairs), sum(f[2] for f in found))
+    return Fused(labels, model, sum(n for _, n in sampled), int((weights > 0).sum()))
 
 
 def _with(part: Partition, **changes: Any) -> Partition:

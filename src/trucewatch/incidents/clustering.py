@@ -22,7 +22,15 @@ from math import cos, isfinite, radians, sqrt
 import numpy as np
 from numpy.typing import NDArray
 
-from trucewatch.incidents.fusion import HOUR, WINDOW_HOURS, Reports, compare
+from trucewatch.incidents.fusion import (
+    COARSE_HALF_SPAN_S,
+    HOUR,
+    WINDOW_HOURS,
+    Reports,
+    close,
+    compare,
+    near_in_grid,
+)
 from trucewatch.incidents.scoring import Model
 
 MAX_SPREAD_H = 40.0
@@ -34,7 +42,9 @@ PRECISE_RADIUS_KM = 5.0
 KM_PER_DEG = 111.2
 COS_LAT = cos(radians(35.0))
 """Syria's middle latitude: east-west degrees are this much shorter."""
-MARGIN = 2.0
+UNSCORED = -10.0
+"""The weight of two reports never compared (too far apart in time or space to be one event)."""
+MARGIN = 1.0
 """A coarse report joins the best incident only when no other scores within this many bits of it."""
 
 
@@ -53,6 +63,9 @@ class _Incidents:
             for la, lo, ok in zip(reports.lat.tolist(), reports.lon.tolist(), precise_p.tolist(), strict=True)
         ]
         self.types = [1 << int(v) for v in reports.vtype.tolist()]
+        self.members = [[a] for a in range(n)]
+        self.weight: dict[int, float] = {}
+        """Match weights of scored pairs, by ``i * n + j`` (``i < j``); those absent weigh :data:`UNSCORED`."""
         self.consistent = consistent.tolist()
         self.apart: dict[int, set[int]] = defaultdict(set)
         for a, b in apart:
@@ -79,7 +92,18 @@ class _Incidents:
         dlon = max(a[3], b[3]) - min(a[2], b[2])
         if isfinite(dlat) and sqrt(dlat**2 + (dlon * COS_LAT) ** 2) * KM_PER_DEG > MAX_SPREAD_KM:
             return False
-        return not any(self.find(x) == rb for x in self.apart.get(ra, ()))
+        if any(self.find(x) == rb for x in self.apart.get(ra, ())):
+            return False
+        return self.support(ra, rb) > 0
+
+    def support(self, ra: int, rb: int) -> float:
+        """The sum of the match weights of every pair across the two incidents."""
+        n, weight = len(self.parent), self.weight
+        total = 0.0
+        for a in self.members[ra]:
+            for b in self.members[rb]:
+                total += weight.get(a * n + b if a < b else b * n + a, UNSCORED)
+        return total
 
     def join(self, ra: int, rb: int) -> None:
         if ra > rb:
@@ -90,6 +114,8 @@ class _Incidents:
         a, b = self.box[ra], self.box[rb]
         self.box[ra] = [min(a[0], b[0]), max(a[1], b[1]), min(a[2], b[2]), max(a[3], b[3])]
         self.types[ra] |= self.types[rb]
+        self.members[ra] += self.members[rb]
+        self.members[rb] = []
         if rb in self.apart:
             self.apart[ra] |= self.apart.pop(rb)
 
@@ -125,6 +151,8 @@ def cluster(
         ra, rb = incidents.find(a), incidents.find(b)
         if ra != rb:
             incidents.join(ra, rb)
+    n = len(reports)
+    incidents.weight = dict(zip((pairs[:, 0] * n + pairs[:, 1]).tolist(), weights.tolist(), strict=True))
     positive = np.flatnonzero(weights > 0)
     order = positive[np.lexsort((pairs[positive, 1], pairs[positive, 0], -weights[positive]))]
     for a, b in pairs[order].tolist():
@@ -138,32 +166,48 @@ def place_coarse(
     reports: Reports, labels: NDArray[np.int64], model: Model, compatible: NDArray[np.bool_]
 ) -> NDArray[np.int64]:
     """``labels`` with each coarse report moved into the one incident it matches, if one stands out."""
-    coarse = np.flatnonzero(reports.coarse)
-    fine = np.flatnonzero(~reports.coarse)
     out = labels.copy()
-    if coarse.size == 0 or fine.size == 0:
-        return out
-    pairs = _coarse_pairs(reports, coarse, fine)
+    pairs = coarse_pairs(reports)
     if len(pairs) == 0:
         return out
     weights = model.score(compare(reports, pairs, compatible))
-    consistent = consistent_types(compatible)
-    types = _type_masks(reports, labels)
-    by_report: dict[int, dict[int, float]] = defaultdict(dict)
-    for (c, f), w in zip(pairs.tolist(), weights.tolist(), strict=True):
-        incident = int(labels[f])
-        by_report[c][incident] = max(w, by_report[c].get(incident, -np.inf))
-    for c, scores in by_report.items():
-        ranked = sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))
-        best, weight = ranked[0]
-        runner_up = ranked[1][1] if len(ranked) > 1 else -np.inf
-        if weight > 0 and weight - max(runner_up, 0.0) >= MARGIN and consistent[types[best] | 1 << reports.vtype[c]]:
-            out[c] = best
+    c, incident, w = _best_per_incident(pairs[:, 0], labels[pairs[:, 1]], weights)
+    order = np.lexsort((incident, -w, c))  # each coarse report's incidents, best first
+    c, incident, w = c[order], incident[order], w[order]
+    head = np.flatnonzero(np.r_[True, c[1:] != c[:-1]])
+    second = np.minimum(head + 1, len(c) - 1)
+    runner_up = np.where((second > head) & (c[second] == c[head]), w[second], -np.inf)
+    types = np.zeros(len(reports), dtype=np.int64)
+    np.bitwise_or.at(types, labels, np.left_shift(1, reports.vtype))
+    fits = consistent_types(compatible)[types[incident[head]] | np.left_shift(1, reports.vtype[c[head]])]
+    placed = (w[head] > 0) & (w[head] - np.maximum(runner_up, 0.0) >= MARGIN) & fits
+    out[c[head[placed]]] = incident[head[placed]]
     return out
 
 
-def _coarse_pairs(reports: Reports, coarse: NDArray[np.int64], fine: NDArray[np.int64]) -> NDArray[np.int64]:
-    """Each coarse report with every fine report of its governorate whose time may overlap its own."""
+def _best_per_incident(
+    c: NDArray[np.int64], incident: NDArray[np.int64], w: NDArray[np.float64]
+) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.float64]]:
+    """The best weight of each (coarse report, incident) from its pairs with the incident's reports."""
+    order = np.lexsort((-w, incident, c))
+    c, incident, w = c[order], incident[order], w[order]
+    first = np.r_[True, (c[1:] != c[:-1]) | (incident[1:] != incident[:-1])]
+    return c[first], incident[first], w[first]
+
+
+def coarse_pairs(reports: Reports) -> NDArray[np.int64]:
+    """Pairs ``(coarse, fine)`` that may be one event: a report vague only in time with the fine reports
+    near its point within its period; one vague in place with those of its governorate."""
+    fine = np.flatnonzero(~reports.coarse)
+    slow = np.flatnonzero(reports.coarse & ~reports.vague_place)
+    window = reports.half_span[slow] + WINDOW_HOURS * HOUR + 2 * PRECISE_HALF_SPAN_S + COARSE_HALF_SPAN_S
+    near = near_in_grid(reports, fine, slow, window)
+    return np.concatenate([near[close(reports, near)], _governorate_pairs(reports, fine)])
+
+
+def _governorate_pairs(reports: Reports, fine: NDArray[np.int64]) -> NDArray[np.int64]:
+    """Each report vague in place with every fine report of its governorate whose time may be near its own."""
+    coarse = np.flatnonzero(reports.vague_place)
     key_fine = reports.governorate[fine]
     order = np.lexsort((reports.t[fine], key_fine))
     s_gov, s_t, s_pos = key_fine[order], reports.t[fine][order], fine[order]
@@ -173,15 +217,8 @@ def _coarse_pairs(reports: Reports, coarse: NDArray[np.int64], fine: NDArray[np.
         if gov < 0:
             continue
         lo, hi = np.searchsorted(s_gov, gov, side="left"), np.searchsorted(s_gov, gov, side="right")
-        reach = reports.half_span[c] + WINDOW_HOURS * HOUR
+        reach = reports.half_span[c] + WINDOW_HOURS * HOUR + COARSE_HALF_SPAN_S
         first = lo + np.searchsorted(s_t[lo:hi], reports.t[c] - reach, side="left")
         last = lo + np.searchsorted(s_t[lo:hi], reports.t[c] + reach, side="right")
         found.append(np.stack([np.full(last - first, c), s_pos[first:last]], axis=1))
     return np.concatenate(found) if found else np.empty((0, 2), dtype=np.int64)
-
-
-def _type_masks(reports: Reports, labels: NDArray[np.int64]) -> dict[int, int]:
-    masks: dict[int, int] = defaultdict(int)
-    for label, vtype in zip(labels.tolist(), reports.vtype.tolist(), strict=True):
-        masks[label] |= 1 << vtype
-    return masks

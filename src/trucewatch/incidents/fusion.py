@@ -16,12 +16,12 @@ reports are compared without a Python loop per pair.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
-from rapidfuzz import fuzz, process
+
+from trucewatch.incidents.sketch import similarity
 
 HOUR = 3600.0
 TIME_HALF_SPAN_S: dict[str, float] = {
@@ -49,20 +49,21 @@ CELL_DEG = 0.25
 """The blocking grid's cell (about 28 km north-south, 23 km east-west in Syria): a report is compared
 with those of its cell and the eight around it, which covers REACH_KM plus the radii of fine reports."""
 
-FEATURES: tuple[str, ...] = ("distance", "time", "type", "perpetrator", "target", "killed", "place",
-                             "delegation", "narrative")  # fmt: skip
+FEATURES: tuple[str, ...] = ("distance", "time", "type", "actors", "killed", "place", "delegation", "narrative")
 """The features compared, in the order of :func:`compare`'s columns."""
-LEVELS: dict[str, int] = {"distance": 6, "time": 6, "type": 3, "perpetrator": 3, "target": 3, "killed": 4,
-                          "place": 3, "delegation": 2, "narrative": 4}  # fmt: skip
+LEVELS: dict[str, int] = {"distance": 6, "time": 6, "type": 3, "actors": 5, "killed": 4,
+                          "place": 3, "delegation": 2, "narrative": 5}  # fmt: skip
 """How many levels each feature has; level 0 is the strongest agreement."""
-UNKNOWN: dict[str, int] = {"distance": 5, "time": 5}
-"""Levels that say nothing (a coarse report's place or time): they weigh nothing either way."""
+UNKNOWN: dict[str, int] = {"distance": 5, "time": 5, "narrative": 4}
+"""Levels that say nothing (a coarse report's place or time, a report without narrative): they weigh
+nothing either way."""
 DISTANCE_EDGES_KM = (0.5, 2.0, 5.0, 12.0)
 """Excess distances at which the distance level steps (5: either report is coarse)."""
 GAP_EDGES_H = (0.5, 2.0, 6.0, 14.0)
 """Time gaps at which the time level steps (5: either report's time is coarse)."""
-NARRATIVE_EDGES = (60.0, 40.0, 25.0)
-"""``token_set_ratio`` (0-100) at or above which a narrative pair gets level 0, 1, 2 (else 3)."""
+NARRATIVE_EDGES = (0.5, 0.3, 0.15)
+"""Estimated Jaccard similarity of the words (``sketch``) at or above which a narrative pair gets
+level 0, 1, 2 (else 3; 4 when either has no narrative)."""
 
 
 @dataclass(frozen=True)
@@ -88,7 +89,8 @@ class Reports:
     place: NDArray[np.int64]
     """A code of the place name's skeleton, -1 without a name."""
     delegation: NDArray[np.int64]
-    narrative: Sequence[str]
+    sketch: NDArray[np.uint32]
+    """The narrative's MinHash sketch, one row per report (``sketch.sketches``)."""
     types: tuple[str, ...]
     """The violation types ``vtype`` indexes."""
     governorate: NDArray[np.int64]
@@ -115,11 +117,11 @@ class Reports:
     def take(self, rows: NDArray[np.int64]) -> Reports:
         """The reports at ``rows``, in that order."""
         arrays = {f: getattr(self, f)[rows] for f in _ARRAYS}
-        return Reports(**arrays, narrative=[self.narrative[r] for r in rows.tolist()], types=self.types)
+        return Reports(**arrays, types=self.types)
 
 
 _ARRAYS = ("id", "t", "half_span", "lat", "lon", "radius_km", "vtype", "perpetrator", "target", "killed", "place",
-           "delegation", "governorate")  # fmt: skip
+           "delegation", "governorate", "sketch")  # fmt: skip
 
 
 # --------------------------------------------------------------------------- blocking
@@ -131,33 +133,45 @@ def candidate_pairs(reports: Reports, rows: NDArray[np.int64] | None = None) -> 
     ``rows`` limits the first report of a pair to those positions (a partition's own reports; the
     second may be any): every pair is then found by exactly one partition, the one of its first."""
     fine = np.flatnonzero(~reports.coarse)
-    if fine.size == 0:
+    own = fine[np.isin(fine, rows)] if rows is not None else fine
+    window = np.full(own.size, WINDOW_HOURS * HOUR + 2 * COARSE_HALF_SPAN_S)
+    pairs = near_in_grid(reports, fine, own, window)
+    pairs = pairs[pairs[:, 0] < pairs[:, 1]]
+    return pairs[close(reports, pairs)]
+
+
+def near_in_grid(
+    reports: Reports, targets: NDArray[np.int64], queries: NDArray[np.int64], window: NDArray[np.float64]
+) -> NDArray[np.int64]:
+    """Pairs ``(query, target)`` of reports (positions) in the same or a neighbouring cell of the grid
+    and within ``window`` seconds (one per query) of each other; queries and targets need a point."""
+    if targets.size == 0 or queries.size == 0:
         return np.empty((0, 2), dtype=np.int64)
-    cell = (np.floor(reports.lat[fine] / CELL_DEG).astype(np.int64) << 20) + np.floor(
-        reports.lon[fine] / CELL_DEG
-    ).astype(np.int64)
+    cell = _cell(reports, targets)
     cells, rank = np.unique(cell, return_inverse=True)
-    window = WINDOW_HOURS * HOUR + 2 * COARSE_HALF_SPAN_S
-    t = reports.t[fine] - reports.t[fine].min()
-    scale = float(t.max()) + 2 * window + 1.0
+    start = float(reports.t[targets].min())
+    t = reports.t[targets] - start
+    scale = float(t.max()) + 1.0
     key = rank * scale + t  # sorted by cell, then by time: a cell's reports of a period are one range
     order = np.argsort(key, kind="stable")
-    s_key, s_pos = key[order], fine[order]
-    own = np.isin(fine, rows) if rows is not None else np.ones(fine.size, dtype=bool)
-    q_cell, q_t, q_pos = cell[own], t[own], fine[own]
+    s_key, s_pos = key[order], targets[order]
+    q_cell, q_t = _cell(reports, queries), reports.t[queries] - start
     found = []
     for dy in (-1, 0, 1):
         for dx in (-1, 0, 1):
             other = q_cell + (dy << 20) + dx
             r = np.minimum(np.searchsorted(cells, other), len(cells) - 1)
             there = cells[r] == other
-            lo = np.searchsorted(s_key, r * scale + q_t - window, side="left")
-            hi = np.where(there, np.searchsorted(s_key, r * scale + q_t + window, side="right"), lo)
-            first, second = _expand(q_pos, lo, hi)
+            lo = np.searchsorted(s_key, r * scale + np.maximum(q_t - window, 0.0), side="left")
+            hi = np.searchsorted(s_key, r * scale + np.minimum(q_t + window, scale - 0.5), side="right")
+            first, second = _expand(queries, lo, np.where(there, hi, lo))
             found.append(np.stack([first, s_pos[second]], axis=1))
-    pairs = np.concatenate(found)
-    pairs = pairs[pairs[:, 0] < pairs[:, 1]]
-    return pairs[_close(reports, pairs)]
+    return np.concatenate(found)
+
+
+def _cell(reports: Reports, rows: NDArray[np.int64]) -> NDArray[np.int64]:
+    lat, lon = reports.lat[rows], reports.lon[rows]
+    return (np.floor(lat / CELL_DEG).astype(np.int64) << 20) + np.floor(lon / CELL_DEG).astype(np.int64)
 
 
 def _expand(first: NDArray[np.int64], lo: NDArray[np.int64], hi: NDArray[np.int64]) -> tuple[NDArray[np.int64], ...]:
@@ -168,7 +182,7 @@ def _expand(first: NDArray[np.int64], lo: NDArray[np.int64], hi: NDArray[np.int6
     return np.repeat(first, counts), starts + np.arange(total)
 
 
-def _close(reports: Reports, pairs: NDArray[np.int64]) -> NDArray[np.bool_]:
+def close(reports: Reports, pairs: NDArray[np.int64]) -> NDArray[np.bool_]:
     i, j = pairs[:, 0], pairs[:, 1]
     return (_excess_km(reports, i, j) <= REACH_KM) & (_gap_h(reports, i, j) <= WINDOW_HOURS)
 
@@ -213,18 +227,30 @@ def compare(
     out[:, 1] = np.where(slow[i] | slow[j], 5, np.digitize(_gap_h(reports, i, j), GAP_EDGES_H))
     a, b = reports.vtype[i], reports.vtype[j]
     out[:, 2] = np.where(a == b, 0, np.where(compatible[a, b], 1, 2))
-    out[:, 3] = _same(reports.perpetrator[i], reports.perpetrator[j])
-    out[:, 4] = _same(reports.target[i], reports.target[j])
-    out[:, 5] = _killed(reports.killed[i], reports.killed[j])
-    out[:, 6] = _same(reports.place[i], reports.place[j])
-    out[:, 7] = (reports.delegation[i] == reports.delegation[j]).astype(np.int8)
-    out[:, 8] = narrative_levels(reports, pairs) if narrative else LEVELS["narrative"] - 1
+    out[:, 3] = _actors(reports.perpetrator[i], reports.target[i], reports.perpetrator[j], reports.target[j])
+    out[:, 4] = _killed(reports.killed[i], reports.killed[j])
+    out[:, 5] = _same(reports.place[i], reports.place[j])
+    out[:, 6] = (reports.delegation[i] == reports.delegation[j]).astype(np.int8)
+    out[:, 7] = narrative_levels(reports, pairs) if narrative else UNKNOWN["narrative"]
     return out
 
 
 def _same(a: NDArray[np.int64], b: NDArray[np.int64]) -> NDArray[np.int8]:
     """0 the same, 1 either unknown, 2 different."""
     return np.where((a < 0) | (b < 0), 1, np.where(a == b, 0, 2)).astype(np.int8)
+
+
+def _actors(
+    p1: NDArray[np.int64], t1: NDArray[np.int64], p2: NDArray[np.int64], t2: NDArray[np.int64]
+) -> NDArray[np.int8]:
+    """Perpetrator and target together: 0 both the same, 1 one the same, 2 crossed (one account's
+    perpetrator is the other's target: each side blames the other), 3 nothing to compare (unknown),
+    4 different."""
+    agree = ((p1 >= 0) & (p1 == p2)).astype(np.int8) + ((t1 >= 0) & (t1 == t2))
+    crossed = ((p1 >= 0) & (p1 == t2)) | ((t1 >= 0) & (t1 == p2))
+    differ = ((p1 >= 0) & (p2 >= 0) & (p1 != p2)) | ((t1 >= 0) & (t2 >= 0) & (t1 != t2))
+    level = np.select([agree == 2, agree == 1, crossed, ~differ], [0, 1, 2, 3], default=4)
+    return level.astype(np.int8)
 
 
 def _killed(a: NDArray[np.int64], b: NDArray[np.int64]) -> NDArray[np.int8]:
@@ -234,14 +260,8 @@ def _killed(a: NDArray[np.int64], b: NDArray[np.int64]) -> NDArray[np.int8]:
     return np.where((a < 0) | (b < 0), 3, level).astype(np.int8)
 
 
-def narrative_levels(reports: Reports, pairs: NDArray[np.int64], *, workers: int = 1) -> NDArray[np.int8]:
-    """How alike the narratives of each pair are: rapidfuzz's ``token_set_ratio`` on the folded
-    texts (words shared, in any order and any script), in :data:`NARRATIVE_EDGES` levels."""
-    if len(pairs) == 0:
-        return np.empty(0, dtype=np.int8)
-    texts = np.asarray(reports.narrative, dtype=object)
-    scores = process.cpdist(
-        texts[pairs[:, 0]], texts[pairs[:, 1]], scorer=fuzz.token_set_ratio, workers=workers, dtype=np.float32
-    )
-    levels: NDArray[np.int8] = (scores[None, :] < np.array(NARRATIVE_EDGES, dtype=np.float32)[:, None]).sum(axis=0)
-    return levels.astype(np.int8)
+def narrative_levels(reports: Reports, pairs: NDArray[np.int64]) -> NDArray[np.int8]:
+    """How alike the narratives of each pair are, by their sketches, in :data:`NARRATIVE_EDGES` levels."""
+    shared = similarity(reports.sketch[pairs[:, 0]], reports.sketch[pairs[:, 1]])
+    levels = (shared[None, :] < np.array(NARRATIVE_EDGES)[:, None]).sum(axis=0)
+    return np.where(np.isnan(shared), UNKNOWN["narrative"], levels).astype(np.int8)

@@ -1,0 +1,93 @@
+"""Reports, as stored, turned into the columns fusion compares (pure).
+
+:class:`Accounts` holds what fusion reads of each report, one sequence per field, as the database
+(``incidents.fusing``) or a benchmark file gives them; :func:`to_reports` codes them into
+:class:`~trucewatch.incidents.fusion.Reports`: times to seconds and precision spans, places to a
+code of their skeleton (so ``Douma``, ``Duma`` and ``دوما`` agree), actors and delegations to
+integer codes, narratives to MinHash sketches.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+from trucewatch.geo.gazetteer import Gazetteer
+from trucewatch.geo.transliteration import skeleton
+from trucewatch.incidents.fusion import RADIUS_KM, TIME_HALF_SPAN_S, Reports
+from trucewatch.incidents.sketch import sketches
+
+
+@dataclass(frozen=True)
+class Accounts:
+    """What fusion reads of each report, aligned by position; None where a report gives nothing."""
+
+    id: Sequence[int]
+    start: Sequence[float]
+    """The time given, in seconds since the epoch (the start of the period its precision names)."""
+    time_precision: Sequence[str]
+    latitude: Sequence[float | None]
+    longitude: Sequence[float | None]
+    geo_precision: Sequence[str]
+    governorate: Sequence[str | None]
+    violation_type: Sequence[str]
+    perpetrator: Sequence[str | None]
+    """The registry actor's key, or the name as written when the registry does not know it."""
+    target: Sequence[str | None]
+    killed: Sequence[int | None]
+    place: Sequence[str | None]
+    delegation: Sequence[str]
+    narrative: Sequence[str | None]
+
+    def __len__(self) -> int:
+        return len(self.id)
+
+
+def to_reports(accounts: Accounts, types: Sequence[str], gazetteer: Gazetteer | None = None) -> Reports:
+    """The columns of :class:`Reports`; ``types`` are the violation types in a fixed order. Place
+    names are coded by the gazetteer's place they name when it knows one, else by their skeleton."""
+    half = np.array([TIME_HALF_SPAN_S[p] for p in accounts.time_precision], dtype=np.float64)
+    type_index = {t: k for k, t in enumerate(types)}
+    actors: dict[Hashable, int] = {}
+    return Reports(
+        id=np.asarray(accounts.id, dtype=np.int64),
+        t=np.asarray(accounts.start, dtype=np.float64) + half,
+        half_span=half,
+        lat=_floats(accounts.latitude),
+        lon=_floats(accounts.longitude),
+        radius_km=np.array([RADIUS_KM[p] for p in accounts.geo_precision], dtype=np.float64),
+        vtype=np.array([type_index[t] for t in accounts.violation_type], dtype=np.int64),
+        perpetrator=codes(accounts.perpetrator, actors),
+        target=codes(accounts.target, actors),
+        killed=np.array([-1 if k is None else k for k in accounts.killed], dtype=np.int64),
+        place=codes(_place_keys(accounts.place, gazetteer), {}),
+        delegation=codes(accounts.delegation, {}),
+        sketch=sketches(accounts.narrative),
+        types=tuple(types),
+        governorate=codes(accounts.governorate, {}),
+    )
+
+
+def codes(values: Sequence[Hashable | None], table: dict[Hashable, int]) -> NDArray[np.int64]:
+    """An integer per value, the same for equal values (extending ``table``); -1 for None."""
+    out = np.empty(len(values), dtype=np.int64)
+    for k, value in enumerate(values):
+        out[k] = -1 if value is None else table.setdefault(value, len(table))
+    return out
+
+
+def _floats(values: Sequence[float | None]) -> NDArray[np.float64]:
+    return np.array([np.nan if v is None else v for v in values], dtype=np.float64)
+
+
+def _place_keys(names: Sequence[str | None], gazetteer: Gazetteer | None) -> list[str | None]:
+    """Each name's place in the gazetteer, or its skeleton (none when empty); each distinct name once."""
+    known: dict[str, str | None] = {}
+    for name in set(names):
+        if name is not None:
+            found = gazetteer.find(name).place if gazetteer is not None else None
+            known[name] = f"@{found.id}" if found is not None else skeleton(name) or None
+    return [None if n is None else known[n] for n in names]
