@@ -17,7 +17,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-import trucewatch.incidents.attribution  # noqa: F401 - registers attribution, which follows every write
+import trucewatch.incidents.decisions  # noqa: F401 - registers fusion and attribution, which follow every write
 from trucewatch.config import database_url
 from trucewatch.migrations.tables import metadata
 from trucewatch.store.engine import Database, open_database

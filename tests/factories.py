@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from trucewatch.demo.build import ORIGIN, DemoKeys, _with_key
+from trucewatch.demo.build import ORIGIN, DemoKeys, with_key
 from trucewatch.demo.facts import demo_facts
 from trucewatch.ledger.kinds import MECHANISM
 from trucewatch.ledger.signing import DelegationKey
@@ -33,7 +33,7 @@ def seed_registry(session: Session, at: datetime, *, actors: bool = True) -> Non
     """The genesis entry, the demo's nine delegations with their keys and, unless told otherwise, its actors."""
     facts = demo_facts()
     start(session, at)
-    delegations = [_with_key(d, KEYS.delegations[d.code]) for d in facts.delegations]
+    delegations = [with_key(d, KEYS.delegations[d.code]) for d in facts.delegations]
     add_delegations(session, delegations, signer=KEYS.mechanism, at=at)
     if actors:
         add_actors(session, facts.actors, signer=KEYS.mechanism, at=at)

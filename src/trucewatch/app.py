@@ -22,7 +22,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.routing import APIRoute, iter_route_contexts
 from fastapi.staticfiles import StaticFiles
 
-import trucewatch.incidents.attribution  # noqa: F401 - registers attribution, which follows every write
+import trucewatch.incidents.decisions  # noqa: F401 - registers fusion and attribution, which follow every write
 from trucewatch import __version__
 from trucewatch.analytics.stats import database_stats
 from trucewatch.api import evidence, geo, health, incidents, ledger, mechanism, problems, registry, reports, stats

@@ -26,6 +26,8 @@ from sqlalchemy.orm import Session
 
 import trucewatch.geo.service
 import trucewatch.incidents.attribution
+import trucewatch.incidents.decisions
+import trucewatch.incidents.fusing
 import trucewatch.mechanism.service
 import trucewatch.registry.service
 import trucewatch.reports.service
@@ -46,6 +48,8 @@ APPLIERS = (
     trucewatch.geo.service,
     trucewatch.reports.service,
     trucewatch.incidents.attribution,
+    trucewatch.incidents.fusing,
+    trucewatch.incidents.decisions,
     trucewatch.mechanism.service,
 )
 """The modules whose appliers a replay needs (importing them registers them)."""

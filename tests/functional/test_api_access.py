@@ -105,6 +105,7 @@ ACCESS: dict[str, frozenset[str]] = {
     "POST /api/v1/ledger/checkpoints/{size}/cosignatures": frozenset({"observer"}),
     "GET /api/v1/incidents": MEMBERS,
     "GET /api/v1/incidents/{incident_id}": MEMBERS,
+    "POST /api/v1/incidents/decisions": FILERS | {"secretariat"},
     "GET /api/v1/meetings": MEMBERS,
     "GET /api/v1/commitments": MEMBERS,
     "GET /api/v1/stats": MEMBERS,
@@ -394,7 +395,7 @@ def test_every_route_of_the_app_has_a_row_and_cells_in_the_matrix(world: World) 
             if path.startswith("/api/v1"):
                 optional = {} in operation.get("security", [])
                 assert optional == ("public" in ACCESS[endpoint]), f"{endpoint}: the document says otherwise"
-    exercised = {*UNTIERED, HOME, *TIERED, *WRITES, *SIGNED_WRITES, COSIGN}
+    exercised = {*UNTIERED, HOME, *TIERED, *WRITES, *SIGNED_WRITES, COSIGN, DECISIONS}
     assert exercised == ACCESS.keys(), "a row of ACCESS that no cell exercises"
 
 
@@ -694,6 +695,21 @@ def test_a_signed_write_is_taken_only_from_the_roles_the_matrix_allows(world: Wo
 
 
 COSIGN = "POST /api/v1/ledger/checkpoints/{size}/cosignatures"
+DECISIONS = "POST /api/v1/incidents/decisions"
+
+
+@pytest.mark.parametrize("role", role_cells(DECISIONS))
+def test_guarantors_parties_and_the_secretariat_may_dispute_a_fusion(world: World, role: str) -> None:
+    """Who may: the others are refused before anything is read; those who may are answered on the
+    substance (here: a report that does not exist, named in the problem)."""
+    payload = {"action": "split", "reports": [{"delegation": "RU", "ref": f"no-such-{role}"}], "reason": "matrix"}
+    body = signed_statements(SIGNERS[ROLES[role] or "RU"], "fusion_decision", [payload], at=datetime.now(UTC))
+    answer = world.client.post("/api/v1/incidents/decisions", json=body, headers=world.as_(role))
+    if role not in ACCESS[DECISIONS]:
+        assert_refused(answer, role)
+        return
+    assert answer.status_code == 422, answer.text
+    assert f"no current report 'no-such-{role}'" in answer.text
 
 
 @pytest.mark.parametrize("role", role_cells(COSIGN))

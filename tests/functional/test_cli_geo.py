@@ -100,17 +100,23 @@ def test_a_control_change_reattributes_a_report_and_the_change_is_listed(
 
     march = write(tmp_path / "mar.geojson", square_map("Free Syrian Army"))
     taken = registry("zone", "import", march, "--valid-from", "2017-03-01", *key)
-    assert "1 attribution(s) changed: 1 started and 0 stopped being possible violations" in taken.output, taken.output
+    # the report's attribution and its incident's
+    assert "2 attribution(s) changed: 2 started and 0 stopped being possible violations" in taken.output, taken.output
     after = {r["ref"]: r["attribution"] for r in json.loads(registry("report", "list", "--json").stdout)}
     assert after["in-pocket"] == before["in-pocket"]  # the change came after its day
     assert after["later"]["status"] == "ceasefire"
     changes = json.loads(registry("attribution", "changes", "--json").stdout)
     assert [(c["report_ref"], c["before"], c["after"], c["effect"]) for c in changes] == [
-        ("later", "excluded", "ceasefire", "started")
+        ("later", "excluded", "ceasefire", "started"),
+        (None, "excluded", "ceasefire", "started"),  # its incident
     ]
+    listed = {r["ref"]: r for r in json.loads(registry("report", "list", "--json").stdout)}
+    assert changes[1]["incident_id"] == listed["later"]["incident_id"]
     assert "map changed from 2017-03-01" in changes[0]["reason"]
     assert "Pocket by fsa [ceasefire]" in changes[0]["reason"]
-    assert json.loads(registry("attribution", "changes", "--json", "--after", str(changes[0]["id"])).stdout) == []
+    assert (
+        json.loads(registry("attribution", "changes", "--json", "--after", str(changes[0]["id"])).stdout) == changes[1:]
+    )
     listed = registry("attribution", "changes")
     assert "started" in listed.stdout
 

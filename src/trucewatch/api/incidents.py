@@ -8,24 +8,17 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query
 
 from trucewatch.api.deps import Db, allow
-from trucewatch.api.schemas import MAX_INT, Id, IncidentDetail, IncidentOut
+from trucewatch.api.schemas import MAX_INT, Id, IncidentDetail, IncidentOut, Receipt
+from trucewatch.api.signed import Signed, file_statements
 from trucewatch.incidents.attribution import with_attributions
-from trucewatch.incidents.service import IncidentFilter, IncidentView, get_incident, list_incidents
+from trucewatch.incidents.service import IncidentFilter, describe_incidents, get_incident, list_incidents
+from trucewatch.ledger.kinds import EntryKind
 from trucewatch.registry.access import Action, Viewer
 from trucewatch.reports.service import describe_report
 from trucewatch.reports.taxonomy import ViolationType
 
 router = APIRouter(prefix="/incidents", tags=["incidents"])
 Reader = Annotated[Viewer, Depends(allow(Action.READ_INCIDENTS))]
-
-
-def _incident(v: IncidentView) -> dict[str, object]:
-    i = v.incident
-    return {
-        "id": i.id, "occurred_from": i.occurred_from, "occurred_to": i.occurred_to, "latitude": i.latitude,
-        "longitude": i.longitude, "governorate": i.governorate, "violation_type": i.violation_type,
-        "reports": v.reports,
-    }  # fmt: skip
 
 
 @router.get("", summary="Incidents with at least one report you may read")
@@ -41,8 +34,8 @@ def incidents(
 ) -> list[IncidentOut]:
     where = IncidentFilter(since, until, type, governorate, limit, offset)
     with db.begin() as session:
-        found = [_incident(v) for v in list_incidents(session, where, viewer=who)]
-        return [IncidentOut.model_validate(d) for d in with_attributions(session, found, of="incidents")]
+        found = describe_incidents(session, list_incidents(session, where, viewer=who), viewer=who)
+        return [IncidentOut.model_validate(d) for d in found]
 
 
 @router.get("/{incident_id}", summary="One incident and its member reports")
@@ -50,5 +43,10 @@ def incident(db: Db, who: Reader, incident_id: Id) -> IncidentDetail:
     with db.begin() as session:
         view, members = get_incident(session, incident_id, viewer=who)
         reports = with_attributions(session, [describe_report(r, code) for r, code in members])
-        (described,) = with_attributions(session, [_incident(view)], of="incidents")
+        (described,) = describe_incidents(session, [view], viewer=who)
         return IncidentDetail.model_validate({**described, "members": reports})
+
+
+@router.post("/decisions", status_code=201, summary="Dispute a fusion: split reports out, or merge incidents, signed")
+def decide(db: Db, who: Annotated[Viewer, Depends(allow(Action.DISPUTE_FUSION))], body: Signed) -> Receipt:
+    return file_statements(db, who, EntryKind.FUSION_DECISION, body)

@@ -293,7 +293,14 @@ class IncidentOut(Out):
     governorate: str | None
     violation_type: str
     reports: list[int] = Field(description="Ids of the member reports the viewer may read")
-    attribution: AttributionOut | None
+    member_refs: list[dict[str, Any]] = Field(description="Each of those reports' id, ref and delegation")
+    merged: dict[str, Any] = Field(
+        description="The merged view of those reports: best time and place, casualty range (low, best, high), "
+        "every type, perpetrator and target alleged, and the disagreements between the accounts (docs/fusion.md)"
+    )
+    attribution: AttributionOut | None = Field(
+        description="The incident's attribution; empty when some member reports are not yours to read"
+    )
 
 
 class IncidentDetail(IncidentOut):

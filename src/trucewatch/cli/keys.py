@@ -46,7 +46,17 @@ def register(app: typer.Typer) -> None:
     app.command("sign")(sign)
 
 
-SIGNABLE = ("report", "zone", "actor", "designation", "delegation", "meeting", "commitment", "commitment_status")
+SIGNABLE = (
+    "report",
+    "zone",
+    "actor",
+    "designation",
+    "delegation",
+    "meeting",
+    "commitment",
+    "commitment_status",
+    "fusion_decision",
+)
 
 
 def sign(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from trucewatch.cli import db, geo, keys, ledger, registry, reports, serve, tokens
+from trucewatch.cli import db, geo, incidents, keys, ledger, registry, reports, serve, tokens
 from trucewatch.cli.common import Commands, VersionOption
 
 app = typer.Typer(
@@ -29,6 +29,7 @@ ledger.register(app)
 registry.register(app)
 geo.register(app)
 reports.register(app)
+incidents.register(app)
 tokens.register(app)
 
 

@@ -69,7 +69,8 @@ def demo(
         f"demo built: {summary.delegations} delegations, {summary.actors} actors, {summary.meetings} meetings, "
         f"{summary.commitments} commitments; {summary.reports:,} reports ({summary.corrections} corrections) "
         f"of {len(ucdp_events()):,} real UCDP events, January-March 2017 (seed {seed}); "
-        f"the map of control as it changed on {summary.maps} days, every report attributed to it"
+        f"the map of control as it changed on {summary.maps} days, every report attributed to it; "
+        f"fused into {summary.incidents:,} incidents"
     )
     write_demo_keys(keys_dir, summary.keys.all())
     out.print(

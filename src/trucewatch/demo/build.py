@@ -13,12 +13,13 @@ from datetime import UTC, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-import trucewatch.incidents.attribution  # noqa: F401 - registers attribution, which follows every write
+import trucewatch.incidents.decisions  # noqa: F401 - registers fusion and attribution, which follow every write
 from trucewatch.demo.accounts import account, correction, reporters_for
 from trucewatch.demo.facts import demo_facts, ucdp_events
 from trucewatch.demo.zones import demo_maps
 from trucewatch.errors import Conflict
 from trucewatch.geo.service import import_zones
+from trucewatch.incidents.fusing import fuse_all
 from trucewatch.ledger.checkpoints import cosign_checkpoint, sign_checkpoint
 from trucewatch.ledger.keyring import WITNESS
 from trucewatch.ledger.kinds import MECHANISM
@@ -71,6 +72,8 @@ class DemoSummary:
     cosigned_by: tuple[str, ...]
     maps: int = 0
     """Days on which the demo's map of control changes."""
+    incidents: int = 0
+    """Incidents the reports were fused into (a full re-fusion, its model learned from them)."""
 
 
 def build_demo(
@@ -87,7 +90,7 @@ def build_demo(
     keys = DemoKeys.derive(seed, [d.code for d in facts.delegations])
     start_log(session, origin=ORIGIN, signer=keys.mechanism, public_key=keys.mechanism.public_key, at=now)
     add_delegations(
-        session, [_with_key(d, keys.delegations[d.code]) for d in facts.delegations], signer=keys.mechanism, at=now
+        session, [with_key(d, keys.delegations[d.code]) for d in facts.delegations], signer=keys.mechanism, at=now
     )
     add_actors(session, facts.actors, signer=keys.mechanism, at=now)
     maps = demo_maps()
@@ -96,8 +99,9 @@ def build_demo(
     add_meetings(session, facts.meetings, signer=keys.delegations[SECRETARIAT], at=now)
     add_commitments(session, facts.commitments, signer=keys.delegations[SECRETARIAT], at=now)
     reports = list(demo_reports(session, seed))
-    import_reports(session, reports, signers=keys.delegations, now=now, progress=progress)
+    import_reports(session, _by_delegation(reports), signers=keys.delegations, now=now, progress=progress)
     corrections = sum(1 for r in reports if isinstance(r, tuple) and "supersedes" in r[1])
+    fused = fuse_all(session, signer=keys.mechanism, at=now)
     checkpoint = sign_checkpoint(session, signer=keys.mechanism, at=now)
     witnesses = tuple(d.code for d in facts.delegations if d.role == WITNESS)
     for code in witnesses:
@@ -114,10 +118,17 @@ def build_demo(
         checkpoint.size,
         witnesses,
         len(maps),
+        fused["incidents"],
     )
 
 
-def _with_key(delegation: DelegationIn, key: DelegationKey) -> DelegationIn:
+def _by_delegation(reports: list[Read]) -> list[Read]:
+    """Each delegation files its reports together, in their order (one sealed batch per 2,000: placed
+    into incidents batch by batch); a correction comes after the report it corrects."""
+    return sorted(reports, key=lambda r: str(r[1].get("delegation")) if isinstance(r, tuple) else "")
+
+
+def with_key(delegation: DelegationIn, key: DelegationKey) -> DelegationIn:
     public = KeyIn(public_key=base64.b64encode(key.public_key).decode(), valid_from=KEYS_VALID_FROM)
     return delegation.model_copy(update={"keys": [public]})
 

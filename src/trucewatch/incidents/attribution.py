@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 import shapely
-from sqlalchemy import insert, select, update
+from sqlalchemy import insert, not_, select, update
 from sqlalchemy.orm import Session
 
 from trucewatch.geo.admin import syria_admin_areas
@@ -415,11 +415,17 @@ def list_changes(
     after: int | None = None,
     limit: int = 100,
 ) -> list[dict[str, Any]]:
-    """Attribution changes of the reports the viewer may read and of the incidents with such a
-    report, oldest first; only those one entry made (``entry``); after change id ``after``."""
+    """Attribution changes of the reports the viewer may read and of the incidents all of whose
+    reports it may read (an incident's place and standing may come from any of them), oldest first;
+    only those one entry made (``entry``); after change id ``after``."""
     visible_reports = select(Report.id).where(readable(viewer, Report.tier, Report.delegation_id))
+    hidden = select(Report.incident_id).where(
+        Report.incident_id.is_not(None), not_(readable(viewer, Report.tier, Report.delegation_id))
+    )
     visible_incidents = select(Report.incident_id).where(
-        Report.incident_id.is_not(None), readable(viewer, Report.tier, Report.delegation_id)
+        Report.incident_id.is_not(None),
+        readable(viewer, Report.tier, Report.delegation_id),
+        Report.incident_id.not_in(hidden),
     )
     query = (
         select(AttributionChange, Report.ref)

@@ -37,6 +37,8 @@ from trucewatch.incidents.fusion import (
 from trucewatch.incidents.scoring import Model, fit, histogram
 
 PARTITION_DAYS = 90.0
+MIN_PAIRS = 2_000
+"""EM learns only from at least this many sampled pairs; with fewer, the model in use is kept."""
 SAMPLE_PAIRS = 400_000
 """About how many candidate pairs EM learns from (a deterministic sample of all of them)."""
 PAIRS_PER_REPORT = 12.0
@@ -72,7 +74,8 @@ class Fused:
     labels: NDArray[np.int64]
     """Each report's incident, as the position of its first report."""
     model: Model
-    candidate_pairs: int
+    scored_pairs: int
+    """Candidate pairs kept for clustering (weighing more than :data:`FLOOR`)."""
     matched_pairs: int
     """Candidate pairs with a positive match weight."""
 
@@ -130,20 +133,29 @@ def fuse(
     days: float = PARTITION_DAYS,
     together: Iterable[tuple[int, int]] = (),
     apart: Iterable[tuple[int, int]] = (),
+    model: Model | None = None,
 ) -> Fused:
-    """Every report's incident: learn the model, score the pairs, cluster, place the coarse reports."""
+    """Every report's incident: learn the model (unless given one), score the pairs, cluster, place
+    the coarse reports."""
     parts = partitions(reports, compatible, days=days)
-    fine = int((~reports.coarse).sum())
-    rate = min(1.0, SAMPLE_PAIRS / max(1.0, PAIRS_PER_REPORT * fine))
-    sampled = run(sample_histogram, [_with(p, rate=rate) for p in parts])
-    counts = np.sum([h for h, _ in sampled], axis=0) if sampled else np.zeros(1, dtype=np.int64)
-    model = fit(counts)
+    model = model or learn(parts, int((~reports.coarse).sum()), run)
+    if model is None:
+        raise ValueError(f"too few candidate pairs to learn a model from (under {MIN_PAIRS}): give one")
     found = run(matches, [_with(p, model=model) for p in parts])
     pairs = np.concatenate([f[0] for f in found]) if found else np.empty((0, 2), dtype=np.int64)
     weights = np.concatenate([f[1] for f in found]) if found else np.empty(0)
     labels = cluster(reports, pairs, weights, compatible, together=together, apart=apart)
     labels = place_coarse(reports, labels, model, compatible)
-    return Fused(labels, model, sum(n for _, n in sampled), int((weights > 0).sum()))
+    return Fused(labels, model, len(pairs), int((weights > 0).sum()))
+
+
+def learn(parts: Sequence[Partition], fine: int, run: Run = serial) -> Model | None:
+    """The model EM learns from a sample of the candidate pairs of ``fine`` reports in ``parts``;
+    None when they have too few pairs to learn from (fewer than :data:`MIN_PAIRS`)."""
+    rate = min(1.0, SAMPLE_PAIRS / max(1.0, PAIRS_PER_REPORT * fine))
+    sampled = run(sample_histogram, [_with(p, rate=rate) for p in parts])
+    counts = np.sum([h for h, _ in sampled], axis=0) if sampled else np.zeros(1, dtype=np.int64)
+    return fit(counts) if counts.sum() >= MIN_PAIRS else None
 
 
 def _with(part: Partition, **changes: Any) -> Partition:

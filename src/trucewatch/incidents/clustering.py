@@ -64,6 +64,8 @@ class _Incidents:
         ]
         self.types = [1 << int(v) for v in reports.vtype.tolist()]
         self.members = [[a] for a in range(n)]
+        self.fixed = [False] * n
+        """Roots holding a report of a stored incident: two of them are never joined (incremental placement)."""
         self.weight: dict[int, float] = {}
         """Match weights of scored pairs, by ``i * n + j`` (``i < j``); those absent weigh :data:`UNSCORED`."""
         self.consistent = consistent.tolist()
@@ -82,6 +84,8 @@ class _Incidents:
         return root
 
     def can_join(self, ra: int, rb: int) -> bool:
+        if self.fixed[ra] and self.fixed[rb]:
+            return False
         if not self.consistent[self.types[ra] | self.types[rb]]:
             return False
         (t0, t1), (u0, u1) = self.t[ra], self.t[rb]
@@ -115,6 +119,7 @@ class _Incidents:
         self.box[ra] = [min(a[0], b[0]), max(a[1], b[1]), min(a[2], b[2]), max(a[3], b[3])]
         self.types[ra] |= self.types[rb]
         self.members[ra] += self.members[rb]
+        self.fixed[ra] = self.fixed[ra] or self.fixed[rb]
         self.members[rb] = []
         if rb in self.apart:
             self.apart[ra] |= self.apart.pop(rb)
@@ -141,12 +146,17 @@ def cluster(
     *,
     together: Iterable[tuple[int, int]] = (),
     apart: Iterable[tuple[int, int]] = (),
+    stored: NDArray[np.int64] | None = None,
 ) -> NDArray[np.int64]:
     """Each report's incident, labelled by its first report's position.
 
     ``together`` and ``apart`` are positions of reports a delegation's decision joined or split:
-    joined first whatever their scores, and never joined, even through others."""
+    joined first whatever their scores, and never joined, even through others. ``stored`` gives the
+    reports already in an incident its label (-1 for the others): they stay together, and two stored
+    incidents are never joined (new reports join them or make new ones)."""
     incidents = _Incidents(reports, consistent_types(compatible), apart)
+    if stored is not None:
+        _hold(incidents, stored)
     for a, b in together:
         ra, rb = incidents.find(a), incidents.find(b)
         if ra != rb:
@@ -162,12 +172,28 @@ def cluster(
     return incidents.labels()
 
 
+def _hold(incidents: _Incidents, stored: NDArray[np.int64]) -> None:
+    first: dict[int, int] = {}
+    for a, label in enumerate(stored.tolist()):
+        if label >= 0:
+            root = incidents.find(first.setdefault(label, a))
+            if root != a:
+                incidents.join(root, a)
+            incidents.fixed[incidents.find(a)] = True
+
+
 def place_coarse(
-    reports: Reports, labels: NDArray[np.int64], model: Model, compatible: NDArray[np.bool_]
+    reports: Reports,
+    labels: NDArray[np.int64],
+    model: Model,
+    compatible: NDArray[np.bool_],
+    *,
+    movable: NDArray[np.bool_] | None = None,
 ) -> NDArray[np.int64]:
-    """``labels`` with each coarse report moved into the one incident it matches, if one stands out."""
+    """``labels`` with each coarse report (of those ``movable``) moved into the one incident it
+    matches, if one stands out."""
     out = labels.copy()
-    pairs = coarse_pairs(reports)
+    pairs = coarse_pairs(reports, movable)
     if len(pairs) == 0:
         return out
     weights = model.score(compare(reports, pairs, compatible))
@@ -195,19 +221,21 @@ def _best_per_incident(
     return c[first], incident[first], w[first]
 
 
-def coarse_pairs(reports: Reports) -> NDArray[np.int64]:
+def coarse_pairs(reports: Reports, movable: NDArray[np.bool_] | None = None) -> NDArray[np.int64]:
     """Pairs ``(coarse, fine)`` that may be one event: a report vague only in time with the fine reports
-    near its point within its period; one vague in place with those of its governorate."""
+    near its point within its period; one vague in place with those of its governorate. Only coarse
+    reports ``movable`` (all when None) are paired."""
     fine = np.flatnonzero(~reports.coarse)
-    slow = np.flatnonzero(reports.coarse & ~reports.vague_place)
+    asked = reports.coarse if movable is None else reports.coarse & movable
+    slow = np.flatnonzero(asked & ~reports.vague_place)
     window = reports.half_span[slow] + WINDOW_HOURS * HOUR + 2 * PRECISE_HALF_SPAN_S + COARSE_HALF_SPAN_S
     near = near_in_grid(reports, fine, slow, window)
-    return np.concatenate([near[close(reports, near)], _governorate_pairs(reports, fine)])
+    vague = np.flatnonzero(asked & reports.vague_place)
+    return np.concatenate([near[close(reports, near)], _governorate_pairs(reports, vague, fine)])
 
 
-def _governorate_pairs(reports: Reports, fine: NDArray[np.int64]) -> NDArray[np.int64]:
+def _governorate_pairs(reports: Reports, coarse: NDArray[np.int64], fine: NDArray[np.int64]) -> NDArray[np.int64]:
     """Each report vague in place with every fine report of its governorate whose time may be near its own."""
-    coarse = np.flatnonzero(reports.vague_place)
     key_fine = reports.governorate[fine]
     order = np.lexsort((reports.t[fine], key_fine))
     s_gov, s_t, s_pos = key_fine[order], reports.t[fine][order], fine[order]

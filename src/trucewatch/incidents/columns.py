@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 from numpy.typing import NDArray
@@ -19,6 +20,7 @@ from trucewatch.geo.gazetteer import Gazetteer
 from trucewatch.geo.transliteration import skeleton
 from trucewatch.incidents.fusion import RADIUS_KM, TIME_HALF_SPAN_S, Reports
 from trucewatch.incidents.sketch import sketches
+from trucewatch.registry.names import normalize_name
 
 
 @dataclass(frozen=True)
@@ -41,6 +43,10 @@ class Accounts:
     place: Sequence[str | None]
     delegation: Sequence[str]
     narrative: Sequence[str | None]
+    place_key: Sequence[str | None] | None = None
+    """What :func:`place_keys` made of ``place``, when already worked out (stored with the report)."""
+    sketch: NDArray[np.uint32] | None = None
+    """What :func:`~trucewatch.incidents.sketch.sketches` made of ``narrative``, when already worked out."""
 
     def __len__(self) -> int:
         return len(self.id)
@@ -48,7 +54,9 @@ class Accounts:
 
 def to_reports(accounts: Accounts, types: Sequence[str], gazetteer: Gazetteer | None = None) -> Reports:
     """The columns of :class:`Reports`; ``types`` are the violation types in a fixed order. Place
-    names are coded by the gazetteer's place they name when it knows one, else by their skeleton."""
+    names and narratives are coded (:func:`place_keys`, ``sketches``) unless the accounts hold them."""
+    keys = accounts.place_key if accounts.place_key is not None else place_keys(accounts.place, gazetteer, {})
+    sketch = accounts.sketch if accounts.sketch is not None else sketches(accounts.narrative)
     half = np.array([TIME_HALF_SPAN_S[p] for p in accounts.time_precision], dtype=np.float64)
     type_index = {t: k for k, t in enumerate(types)}
     actors: dict[Hashable, int] = {}
@@ -63,12 +71,30 @@ def to_reports(accounts: Accounts, types: Sequence[str], gazetteer: Gazetteer | 
         perpetrator=codes(accounts.perpetrator, actors),
         target=codes(accounts.target, actors),
         killed=np.array([-1 if k is None else k for k in accounts.killed], dtype=np.int64),
-        place=codes(_place_keys(accounts.place, gazetteer), {}),
+        place=codes(keys, {}),
         delegation=codes(accounts.delegation, {}),
-        sketch=sketches(accounts.narrative),
+        sketch=sketch,
         types=tuple(types),
         governorate=codes(accounts.governorate, {}),
     )
+
+
+UNKNOWN_NAMES = frozenset({"unknown", "unidentified", "unknown armed group", "неизвестно", "неизвестные",
+                           "مجهول", "مجهولون", "bilinmiyor", "belirsiz", "ناشناس"})  # fmt: skip
+"""Names that say the actor is not known: no actor, not an actor called "unknown"."""
+
+
+def actor_code(actor_id: int | None, name: str | None) -> str | None:
+    """How fusion knows an actor: the registry's, or the folded name when no actor has it; None if unknown."""
+    if actor_id is not None:
+        return f"#{actor_id}"
+    return _unresolved(name) if name else None
+
+
+@lru_cache(maxsize=1 << 16)
+def _unresolved(name: str) -> str | None:
+    folded = normalize_name(name)
+    return None if not folded or folded in UNKNOWN_NAMES else folded
 
 
 def codes(values: Sequence[Hashable | None], table: dict[Hashable, int]) -> NDArray[np.int64]:
@@ -83,11 +109,13 @@ def _floats(values: Sequence[float | None]) -> NDArray[np.float64]:
     return np.array([np.nan if v is None else v for v in values], dtype=np.float64)
 
 
-def _place_keys(names: Sequence[str | None], gazetteer: Gazetteer | None) -> list[str | None]:
-    """Each name's place in the gazetteer, or its skeleton (none when empty); each distinct name once."""
-    known: dict[str, str | None] = {}
+def place_keys(
+    names: Sequence[str | None], gazetteer: Gazetteer | None, known: dict[str, str | None]
+) -> list[str | None]:
+    """Each name's place in the gazetteer (``@`` and its id), or its skeleton (none when empty); each
+    distinct name worked out once (``known`` keeps them, for the next call)."""
     for name in set(names):
-        if name is not None:
+        if name is not None and name not in known:
             found = gazetteer.find(name).place if gazetteer is not None else None
             known[name] = f"@{found.id}" if found is not None else skeleton(name) or None
     return [None if n is None else known[n] for n in names]

@@ -36,7 +36,7 @@ report is at 00:00 and stands for the whole day)."""
 RADIUS_KM: dict[str, float] = {"exact": 0.0, "near": 5.0, "town": 3.0, "district": 25.0, "governorate": 60.0,
                                "country": 400.0}  # fmt: skip
 """The radius a report's point stands for at each place precision."""
-COARSE_RADIUS_KM = 20.0
+COARSE_RADIUS_KM = 30.0
 """Reports whose place stands for more than this (a district, a governorate) are coarse."""
 COARSE_HALF_SPAN_S = 12 * HOUR
 """Reports whose time stands for more than a day (a week, a month) are coarse."""
@@ -51,16 +51,22 @@ with those of its cell and the eight around it, which covers REACH_KM plus the r
 
 FEATURES: tuple[str, ...] = ("distance", "time", "type", "actors", "killed", "place", "delegation", "narrative")
 """The features compared, in the order of :func:`compare`'s columns."""
-LEVELS: dict[str, int] = {"distance": 6, "time": 6, "type": 3, "actors": 5, "killed": 4,
+LEVELS: dict[str, int] = {"distance": 7, "time": 7, "type": 3, "actors": 5, "killed": 4,
                           "place": 3, "delegation": 2, "narrative": 5}  # fmt: skip
 """How many levels each feature has; level 0 is the strongest agreement."""
-UNKNOWN: dict[str, int] = {"distance": 5, "time": 5, "narrative": 4}
+UNKNOWN: dict[str, int] = {"distance": 6, "time": 6, "narrative": 4}
 """Levels that say nothing (a coarse report's place or time, a report without narrative): they weigh
 nothing either way."""
 DISTANCE_EDGES_KM = (0.5, 2.0, 5.0, 12.0)
-"""Excess distances at which the distance level steps (5: either report is coarse)."""
+"""Excess distances at which the distance level steps (5: no excess, but one is known only to a wide
+area; 6: either report is coarse)."""
 GAP_EDGES_H = (0.5, 2.0, 6.0, 14.0)
-"""Time gaps at which the time level steps (5: either report's time is coarse)."""
+"""Time gaps at which the time level steps (5: no excess, but one is known only to the day; 6: either
+report's time is coarse)."""
+WIDE_RADIUS_KM = 10.0
+"""A report placed only to within this radius or more (a district) agrees with a nearby one only loosely."""
+WIDE_HALF_SPAN_S = 6 * HOUR
+"""A report dated only to within this or more (a day) agrees with a close one only loosely."""
 NARRATIVE_EDGES = (0.5, 0.3, 0.15)
 """Estimated Jaccard similarity of the words (``sketch``) at or above which a narrative pair gets
 level 0, 1, 2 (else 3; 4 when either has no narrative)."""
@@ -223,8 +229,16 @@ def compare(
     i, j = pairs[:, 0], pairs[:, 1]
     out = np.empty((len(pairs), len(FEATURES)), dtype=np.int8)
     vague, slow = reports.vague_place, reports.vague_time
-    out[:, 0] = np.where(vague[i] | vague[j], 5, np.digitize(_excess_km(reports, i, j), DISTANCE_EDGES_KM))
-    out[:, 1] = np.where(slow[i] | slow[j], 5, np.digitize(_gap_h(reports, i, j), GAP_EDGES_H))
+    out[:, 0] = _within(
+        np.digitize(_excess_km(reports, i, j), DISTANCE_EDGES_KM),
+        np.maximum(reports.radius_km[i], reports.radius_km[j]) >= WIDE_RADIUS_KM,
+        vague[i] | vague[j],
+    )
+    out[:, 1] = _within(
+        np.digitize(_gap_h(reports, i, j), GAP_EDGES_H),
+        np.maximum(reports.half_span[i], reports.half_span[j]) >= WIDE_HALF_SPAN_S,
+        slow[i] | slow[j],
+    )
     a, b = reports.vtype[i], reports.vtype[j]
     out[:, 2] = np.where(a == b, 0, np.where(compatible[a, b], 1, 2))
     out[:, 3] = _actors(reports.perpetrator[i], reports.target[i], reports.perpetrator[j], reports.target[j])
@@ -233,6 +247,13 @@ def compare(
     out[:, 6] = (reports.delegation[i] == reports.delegation[j]).astype(np.int8)
     out[:, 7] = narrative_levels(reports, pairs) if narrative else UNKNOWN["narrative"]
     return out
+
+
+def _within(level: NDArray[np.int64], wide: NDArray[np.bool_], unknown: NDArray[np.bool_]) -> NDArray[np.int8]:
+    """A distance or time level: level 0 (no excess) becomes 5 when one report is known only to a wide
+    area or a day (they agree, but say little); 6 when either is coarse (unknown)."""
+    out = np.where(wide & (level == 0), 5, level)
+    return np.where(unknown, 6, out).astype(np.int8)
 
 
 def _same(a: NDArray[np.int64], b: NDArray[np.int64]) -> NDArray[np.int8]:

@@ -72,3 +72,38 @@ class AttributionChange(Base):
     after: Mapped[str] = mapped_column(String(16))
     reason: Mapped[str] = mapped_column(Text)
     """Why, in words: ``zone Wadi Barada ended on 2017-01-29; now held by syrian-government``."""
+
+
+class FusionDecision(Base):
+    """A delegation's dispute of a fusion: reports split out of their incident, or incidents merged."""
+
+    __tablename__ = "fusion_decisions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    entry_idx: Mapped[int] = mapped_column(ForeignKey("entries.idx"), unique=True)
+    delegation_id: Mapped[int] = mapped_column(ForeignKey("delegations.id"))
+    action: Mapped[str] = mapped_column(String(8))
+    """``split`` or ``merge``."""
+    reason: Mapped[str] = mapped_column(Text)
+
+
+class FusionDecisionReport(Base):
+    """A report a decision names (side ``a``), or, for a split, one it was split from (side ``b``)."""
+
+    __tablename__ = "fusion_decision_reports"
+
+    decision_id: Mapped[int] = mapped_column(ForeignKey("fusion_decisions.id", ondelete="CASCADE"), primary_key=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("reports.id"), primary_key=True, index=True)
+    side: Mapped[str] = mapped_column(String(1))
+
+
+class FusionRun(Base):
+    """A full re-fusion (a ``fusion`` entry): the model it learned, which placement uses after it."""
+
+    __tablename__ = "fusion_runs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    entry_idx: Mapped[int] = mapped_column(ForeignKey("entries.idx"), unique=True)
+    reports: Mapped[int] = mapped_column(Integer)
+    incidents: Mapped[int] = mapped_column(Integer)
+    model: Mapped[dict[str, Any]] = mapped_column(JSON)

@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from trucewatch.errors import NotFound
+from trucewatch.incidents.attribution import with_attributions
+from trucewatch.incidents.merged import merged_view
 from trucewatch.incidents.models import Incident
 from trucewatch.registry.access import OPERATOR, Viewer, readable
 from trucewatch.registry.models import Delegation
 from trucewatch.reports.models import Report
+from trucewatch.reports.service import current_reports, describe_report
 
 
 @dataclass(frozen=True)
@@ -35,18 +40,32 @@ class IncidentView:
 
 
 def list_incidents(session: Session, where: IncidentFilter, *, viewer: Viewer = OPERATOR) -> list[IncidentView]:
-    visible = select(Report.incident_id).where(readable(viewer, Report.tier, Report.delegation_id))
-    query = select(Incident).where(Incident.id.in_(visible))
+    """Incidents with a member report the viewer may read that matches the filter, by the earliest
+    such member. Filters and order look only at members the viewer may read: a restricted report
+    never decides whether, or where, an incident is listed."""
+    conditions = [
+        readable(viewer, Report.tier, Report.delegation_id),
+        current_reports(),
+        Report.incident_id.is_not(None),
+    ]
     if where.since is not None:
-        query = query.where(Incident.occurred_to >= where.since)
+        conditions.append(Report.occurred_at >= where.since)
     if where.until is not None:
-        query = query.where(Incident.occurred_from < where.until)
+        conditions.append(Report.occurred_at < where.until)
     if where.violation_type is not None:
-        query = query.where(Incident.violation_type == where.violation_type)
+        conditions.append(Report.violation_type == where.violation_type)
     if where.governorate is not None:
-        query = query.where(Incident.governorate == where.governorate)
-    found = session.scalars(query.order_by(Incident.occurred_from, Incident.id).limit(where.limit).offset(where.offset))
-    return _with_members(session, list(found), viewer)
+        conditions.append(Report.governorate == where.governorate)
+    first = func.min(Report.occurred_at).label("first")
+    visible = select(Report.incident_id, first).where(*conditions).group_by(Report.incident_id).subquery()
+    query = (
+        select(Incident)
+        .join(visible, visible.c.incident_id == Incident.id)
+        .order_by(visible.c.first, Incident.id)
+        .limit(where.limit)
+        .offset(where.offset)
+    )
+    return _with_members(session, list(session.scalars(query)), viewer)
 
 
 def get_incident(
@@ -56,7 +75,9 @@ def get_incident(
     members = session.execute(
         select(Report, Delegation.code)
         .join(Delegation, Report.delegation_id == Delegation.id)
-        .where(Report.incident_id == incident_id, readable(viewer, Report.tier, Report.delegation_id))
+        .where(
+            Report.incident_id == incident_id, readable(viewer, Report.tier, Report.delegation_id), current_reports()
+        )
         .order_by(Report.occurred_at, Report.id)
     ).all()
     incident = session.get(Incident, incident_id) if members else None
@@ -66,12 +87,59 @@ def get_incident(
     return IncidentView(incident, [r.id for r, _ in rows]), rows
 
 
+def describe_incidents(
+    session: Session, views: Sequence[IncidentView], *, viewer: Viewer = OPERATOR
+) -> list[dict[str, Any]]:
+    """Each incident as the viewer may see it: its merged view (``merged``) from the member reports it
+    may read, their refs and delegations; the incident's attribution only when it may read every member
+    (else each member's attribution tells it)."""
+    ids = [v.incident.id for v in views]
+    described: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    query = (
+        select(Report, Delegation.code)
+        .join(Delegation, Report.delegation_id == Delegation.id)
+        .where(Report.incident_id.in_(ids), readable(viewer, Report.tier, Report.delegation_id), current_reports())
+        .order_by(Report.occurred_at, Report.id)
+    )
+    for report, code in session.execute(query):
+        described[report.incident_id or 0].append(describe_report(report, code))
+    sizes = dict(
+        session.execute(
+            select(Report.incident_id, func.count()).where(Report.incident_id.in_(ids), current_reports())
+            .group_by(Report.incident_id)
+        ).all()
+    )  # fmt: skip
+    out = [_described(i, described[i], whole=sizes.get(i, 0) == len(described[i])) for i in ids]
+    whole = [d for d in out if d.pop("_whole")]
+    found = {d["id"]: d["attribution"] for d in with_attributions(session, whole, of="incidents")}
+    return [{**d, "attribution": found.get(d["id"])} for d in out]
+
+
+def _described(incident_id: int, members: list[dict[str, Any]], *, whole: bool) -> dict[str, Any]:
+    merged = merged_view(members)
+    types = merged["violation_types"]
+    governorates = Counter(m["governorate_pcode"] for m in members if m["governorate_pcode"])
+    return {
+        "id": incident_id,
+        "occurred_from": merged["time"]["from"],
+        "occurred_to": merged["time"]["to"],
+        "latitude": merged["location"]["latitude"],
+        "longitude": merged["location"]["longitude"],
+        "governorate": min(governorates, key=lambda g: (-governorates[g], g)) if governorates else None,
+        "violation_type": types[0]["value"],
+        "reports": [m["id"] for m in members],
+        "member_refs": [{"id": m["id"], "ref": m["ref"], "delegation": m["delegation"]} for m in members],
+        "merged": merged,
+        "_whole": whole,
+    }
+
+
 def _with_members(session: Session, incidents: list[Incident], viewer: Viewer) -> list[IncidentView]:
     ids = [i.id for i in incidents]
     members: dict[int, list[int]] = {i: [] for i in ids}
     query = (
         select(Report.incident_id, Report.id)
-        .where(Report.incident_id.in_(ids), readable(viewer, Report.tier, Report.delegation_id))
+        .where(Report.incident_id.in_(ids), readable(viewer, Report.tier, Report.delegation_id), current_reports())
         .order_by(Report.id)
     )
     for incident_id, report_id in session.execute(query):

@@ -27,17 +27,16 @@ _rng = np.random.default_rng(20170504)  # the date of the Astana memorandum: fix
 _A = _rng.integers(1, 1 << 63, size=SKETCH, dtype=np.uint64) | np.uint64(1)
 _B = _rng.integers(0, 1 << 63, size=SKETCH, dtype=np.uint64)
 
-_WORD = re.compile("[^\\W_][\\w\u064b-\u0652\u0670\u0640]*")
-"""A word: letters and digits, with the Arabic short vowels and tatweel that may sit inside it."""
-_FOLD = str.maketrans({**dict.fromkeys("\u064b\u064c\u064d\u064e\u064f\u0650\u0651\u0652\u0670\u0640_"),
+_FOLD = str.maketrans({**dict.fromkeys("\u064b\u064c\u064d\u064e\u064f\u0650\u0651\u0652\u0670\u0640"),
                        **dict.fromkeys("أإآٱ", "ا"), "ى": "ي", "ة": "ه"})  # fmt: skip
+_NOT_WORD = re.compile(r"[\W_]+")
 _ARTICLES = ("وال", "بال", "فال", "لل", "ال")
 
 
 def fold(word: str) -> str:
-    """A word as compared: without short vowels, tatweel, the forms of alef, the Arabic article (and a
-    conjunction or preposition joined to it)."""
-    word = word.translate(_FOLD)
+    """A word as compared: without punctuation, short vowels, tatweel, the forms of alef, the Arabic
+    article (and a conjunction or preposition joined to it)."""
+    word = _NOT_WORD.sub("", word.translate(_FOLD))
     for article in _ARTICLES:
         if word.startswith(article) and len(word) > len(article) + 1:
             return word[len(article) :]
@@ -45,19 +44,27 @@ def fold(word: str) -> str:
 
 
 def sketches(narratives: Sequence[str | None]) -> NDArray[np.uint32]:
-    """One sketch (a row of :data:`SKETCH` values) per narrative; :data:`EMPTY` rows for none."""
-    split = [_WORD.findall(t.casefold()) if t else [] for t in narratives]
-    counts = np.fromiter(map(len, split), dtype=np.int64, count=len(split))
+    """One sketch (a row of :data:`SKETCH` values) per narrative; :data:`EMPTY` rows for none.
+
+    Narratives are cut at white space (the cheapest split there is); each distinct piece is then
+    folded and hashed once, and pieces that fold to nothing (punctuation) are left out."""
+    split = [t.casefold().split() if t else [] for t in narratives]
     flat = list(chain.from_iterable(split))
     codes = dict.fromkeys(flat, 0)
-    for word in codes:  # each distinct word hashed once
-        codes[word] = zlib.crc32(fold(word).encode())
+    for word in codes:
+        folded = fold(word)
+        codes[word] = zlib.crc32(folded.encode()) | 1 if folded else 0
+    hashes = np.fromiter(map(codes.__getitem__, flat), dtype=np.uint64, count=len(flat))
+    pieces = np.fromiter(map(len, split), dtype=np.int64, count=len(split))
+    kept = np.r_[0, np.cumsum(hashes != 0)]  # words kept before each piece
+    ends = np.cumsum(pieces)
+    words = kept[ends] - kept[ends - pieces]
+    hashes = hashes[hashes != 0]
     out = np.full((len(narratives), SKETCH), EMPTY, dtype=np.uint32)
-    some = np.flatnonzero(counts)
+    some = np.flatnonzero(words)
     if some.size == 0:
         return out
-    hashes = np.fromiter(map(codes.__getitem__, flat), dtype=np.uint64, count=len(flat))
-    starts = (np.cumsum(counts) - counts)[some]
+    starts = (np.cumsum(words) - words)[some]
     for h in range(SKETCH):
         mixed = (hashes * _A[h] + _B[h]) >> np.uint64(32)  # multiply-shift: the high bits mix them all
         out[some, h] = np.minimum.reduceat(mixed, starts).astype(np.uint32)

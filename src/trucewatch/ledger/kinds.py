@@ -40,6 +40,10 @@ class EntryKind(StrEnum):
     """A confidence-building measure agreed at a meeting."""
     COMMITMENT_STATUS = "commitment_status"
     """A change in a commitment's status."""
+    FUSION = "fusion"
+    """A full re-fusion of the reports into incidents, with the model it learned."""
+    FUSION_DECISION = "fusion_decision"
+    """A delegation's dispute of a fusion: reports split out of their incident, or incidents merged."""
 
 
 KEY_KINDS = frozenset({EntryKind.GENESIS, EntryKind.DELEGATION, EntryKind.KEY, EntryKind.KEY_REVOCATION})

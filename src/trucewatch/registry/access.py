@@ -57,16 +57,19 @@ class Action(StrEnum):
     MANAGE_MEETINGS = "manage_meetings"
     """Meetings, commitments and their status."""
     COSIGN_CHECKPOINTS = "cosign_checkpoints"
+    DISPUTE_FUSION = "dispute_fusion"
+    """Split reports out of an incident, or merge incidents (a signed decision)."""
 
 
 _READ_ALL = frozenset(a for a in Action if a.value.startswith("read_"))
 _PUBLIC_READS = frozenset({Action.READ_DELEGATIONS, Action.READ_CHECKPOINTS})
 
 ALLOWED: Mapping[str, frozenset[Action]] = {
-    Role.GUARANTOR: _READ_ALL | {Action.FILE_REPORTS, Action.FILE_ZONES, Action.FILE_ACTORS},
-    Role.PARTY: _READ_ALL | {Action.FILE_REPORTS},
+    Role.GUARANTOR: _READ_ALL | {Action.FILE_REPORTS, Action.FILE_ZONES, Action.FILE_ACTORS, Action.DISPUTE_FUSION},
+    Role.PARTY: _READ_ALL | {Action.FILE_REPORTS, Action.DISPUTE_FUSION},
     Role.OBSERVER: _READ_ALL | {Action.COSIGN_CHECKPOINTS},
-    Role.SECRETARIAT: _READ_ALL | {Action.MANAGE_DELEGATIONS, Action.MANAGE_MEETINGS, Action.FILE_ACTORS},
+    Role.SECRETARIAT: _READ_ALL
+    | {Action.MANAGE_DELEGATIONS, Action.MANAGE_MEETINGS, Action.FILE_ACTORS, Action.DISPUTE_FUSION},
     PUBLIC: _PUBLIC_READS,
     OPERATOR_ROLE: frozenset(Action),
 }

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Float, ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from trucewatch.store.base import Base
@@ -56,7 +56,13 @@ class Report(Base):
     supersedes_id: Mapped[int | None] = mapped_column(ForeignKey("reports.id"), nullable=True, unique=True)
     """The report this one corrects; a report is superseded at most once."""
     incident_id: Mapped[int | None] = mapped_column(ForeignKey("incidents.id"), nullable=True, index=True)
-    """The incident the report was fused into (fusion arrives in a later issue)."""
+    """The incident the report was fused into (docs/fusion.md)."""
+    place_key: Mapped[str | None] = mapped_column(String(80), nullable=True)
+    """How fusion compares the place name: the gazetteer's place it names (``@`` and its id) or its
+    skeleton; worked out when the report is placed."""
+    sketch: Mapped[bytes | None] = mapped_column(LargeBinary(64), nullable=True)
+    """The narrative's MinHash sketch (16 unsigned 32-bit values, little-endian), worked out when the
+    report is placed."""
     content_hash: Mapped[str] = mapped_column(String(64))
     """SHA-256 of the report's canonical JSON: re-importing the same report adds nothing."""
     entry_idx: Mapped[int] = mapped_column(ForeignKey("entries.idx"))

@@ -9,7 +9,7 @@ from functools import cache
 from typing import Any, cast
 
 from pydantic import ValidationError
-from sqlalchemy import Table, delete, func, insert, select
+from sqlalchemy import Integer, Table, bindparam, delete, func, insert, literal, select
 from sqlalchemy.orm import Session, aliased
 
 from trucewatch.errors import Conflict, FieldProblem, InvalidInput
@@ -447,6 +447,24 @@ def current_reports() -> Any:
     """SQL condition: the report has not been superseded by a correction (built once: it never changes)."""
     newer = aliased(Report)
     return ~select(newer.id).where(newer.supersedes_id == Report.id).correlate(Report).exists()
+
+
+def current_before(idx: int | None = None) -> Any:
+    """SQL condition: the report was stored before entry ``idx`` and no correction stored before it
+    supersedes it (the current reports as they stood at that point of the log: what a replay sees).
+    Without ``idx``, the statement takes it as the parameter ``before`` when executed (cheaper)."""
+    return _bound() if idx is None else _current_before(literal(idx, Integer))
+
+
+@cache
+def _bound() -> Any:
+    return _current_before(bindparam("before", type_=Integer))
+
+
+def _current_before(before: Any) -> Any:
+    newer = aliased(Report)
+    corrected = select(newer.id).where(newer.supersedes_id == Report.id, newer.entry_idx < before).correlate(Report)
+    return (Report.entry_idx < before) & ~corrected.exists()
 
 
 def describe_report(report: Report, delegation: str) -> dict[str, Any]:

@@ -59,10 +59,10 @@ def build(rows: list[dict[str, Any]]) -> Reports:
 
 def model() -> Model:
     """A model as EM learns it on realistic data: agreement is evidence, disagreement against."""
-    m = ((0.5, 0.3, 0.12, 0.05, 0.03, 0.0), (0.5, 0.3, 0.1, 0.06, 0.04, 0.0), (0.8, 0.15, 0.05),
+    m = ((0.5, 0.3, 0.12, 0.05, 0.03, 0.1, 0.0), (0.5, 0.3, 0.1, 0.06, 0.04, 0.1, 0.0), (0.8, 0.15, 0.05),
          (0.5, 0.2, 0.1, 0.1, 0.1), (0.4, 0.3, 0.1, 0.2), (0.7, 0.1, 0.2), (0.95, 0.05),
          (0.3, 0.3, 0.2, 0.1, 0.1))  # fmt: skip
-    u = ((0.01, 0.04, 0.1, 0.35, 0.5, 0.0), (0.02, 0.05, 0.13, 0.3, 0.5, 0.0), (0.3, 0.2, 0.5),
+    u = ((0.01, 0.04, 0.1, 0.35, 0.5, 0.03, 0.0), (0.02, 0.05, 0.13, 0.3, 0.5, 0.05, 0.0), (0.3, 0.2, 0.5),
          (0.02, 0.1, 0.05, 0.3, 0.53), (0.1, 0.15, 0.5, 0.25), (0.05, 0.75, 0.2), (0.8, 0.2),
          (0.02, 0.08, 0.2, 0.6, 0.1))  # fmt: skip
     return Model(0.2, m, u)
@@ -199,3 +199,20 @@ def test_a_join_needs_the_support_of_the_pairs_across_not_one_pair() -> None:
     pairs = np.array([[0, 1], [1, 2], [0, 2]])
     assert cluster(reports, pairs, np.array([6.0, 5.0, -9.0]), COMPATIBLE).tolist() == [0, 0, 2]
     assert cluster(reports, pairs, np.array([6.0, 5.0, -2.0]), COMPATIBLE).tolist() == [0, 0, 0]
+
+
+def test_fusion_on_a_local_dask_cluster_is_the_single_process_result() -> None:
+    from trucewatch.incidents.cluster import dask_run
+
+    rng = np.random.default_rng(5)
+    rows = []
+    for event in range(150):
+        at = f"2017-{1 + event % 6:02d}-{rng.integers(1, 28):02d}T{rng.integers(0, 20):02d}:00"
+        lat, lon = 33.3 + rng.random() * 0.6, 36.1 + rng.random() * 0.6
+        rows += [row(at=at, lat=lat + rng.normal(0, 0.01), lon=lon, delegation=d, place=event) for d in range(3)]
+    reports = build(rows)
+    single = fuse(reports, COMPATIBLE, run=serial, days=14, model=model())
+    with dask_run("local") as run:
+        spread = fuse(reports, COMPATIBLE, run=run, days=14, model=model())
+    assert np.array_equal(single.labels, spread.labels)
+    assert 100 < len(np.unique(single.labels)) < len(reports) / 2  # accounts joined, events mostly apart

@@ -1,0 +1,193 @@
+"""Incident fusion against the generator's truth, and Splink on the same reports in the same run.
+
+    python benchmarks/fusion.py --reports N [--seed S] [--dask local|ADDRESS] [--no-splink]
+                                [--placements K]
+
+Prints one JSON object: for trucewatch and for Splink (its DuckDB backend, configured in
+``fusion_splink.py``), the seconds, the peak memory (RSS growth of this process over the
+generated data, sampled), pairwise precision, recall and F1, and B-cubed F1; and how long placing one
+new report into an incident takes with N reports already stored (``--placements`` of them, p50
+and p99, on a SQLite file; 0 to skip).
+
+trucewatch's seconds cover what ``trucewatch fuse --full`` does after reading the rows: coding
+the reports (places looked up in the gazetteer when they have no point, governorates by point in
+polygon, actors through the registry's names), learning the model by EM, scoring, clustering and
+placing the coarse reports. Generating the data is not timed, for either system.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import os
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+from fusion_data import generate
+from fusion_metrics import bcubed, pairwise
+from trucewatch.demo.facts import demo_facts
+from trucewatch.geo.admin import syria_admin_areas, syria_gazetteer
+from trucewatch.incidents.batch import Run, fuse, serial
+from trucewatch.incidents.columns import Accounts, actor_code, to_reports
+from trucewatch.registry.names import normalize_name
+from trucewatch.registry.service import ActorIndex
+from trucewatch.reports.places import coarser
+from trucewatch.reports.taxonomy import ViolationType, confusable_matrix
+
+TYPES = tuple(str(t) for t in ViolationType)
+KILLED = ["killed_civilian", "killed_combatant", "killed_unknown"]
+
+
+def _rss() -> int:
+    """This process's resident memory now, in bytes (Linux)."""
+    return int(Path("/proc/self/statm").read_text().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+
+
+@contextmanager
+def peak_rss() -> Iterator[dict[str, float]]:
+    """Samples this process's resident memory every 20 ms; yields a dict that gets ``peak_mb`` (the
+    growth over the start: what the work added, the generated data left out). DuckDB's memory is this
+    process's too."""
+    start = _rss()
+    out = {"peak_mb": 0.0}
+    done = threading.Event()
+
+    def sample() -> None:
+        peak = start
+        while not done.wait(0.02):
+            peak = max(peak, _rss())
+        out["peak_mb"] = round((max(peak, _rss()) - start) / 2**20, 1)
+
+    thread = threading.Thread(target=sample, daemon=True)
+    thread.start()
+    try:
+        yield out
+    finally:
+        done.set()
+        thread.join()
+
+
+def accounts(frame: pd.DataFrame) -> Accounts:
+    """The frame's reports as the database would hold them: located, in their governorate, actors resolved."""
+    lat = frame.latitude.to_numpy(dtype=float).copy()
+    lon = frame.longitude.to_numpy(dtype=float).copy()
+    precision = frame.geo_precision.to_numpy(dtype=object).copy()
+    gazetteer, found, places = syria_gazetteer(), {}, frame.place.tolist()
+    for k in np.flatnonzero(np.isnan(lat)).tolist():
+        name = places[k]
+        place = found[name] if name in found else found.setdefault(name, gazetteer.find(name).place)
+        if place is not None:
+            lat[k], lon[k] = place.latitude, place.longitude
+            precision[k] = coarser(precision[k], str(place.precision))
+    has = ~np.isnan(lat)
+    governorate = np.full(len(frame), None, dtype=object)
+    governorate[has] = syria_admin_areas().locate(lon[has], lat[has])[0]
+    killed = frame[KILLED].to_numpy(dtype=float, na_value=np.nan)
+    total = np.where(np.isnan(killed).all(axis=1), -1, np.nansum(killed, axis=1)).astype(int)
+    index = _actor_index()
+    return Accounts(
+        id=np.arange(1, len(frame) + 1).tolist(),
+        start=(frame.occurred_at.astype("int64") / 1e6).tolist(),
+        time_precision=frame.time_precision.tolist(),
+        latitude=[None if np.isnan(x) else x for x in lat.tolist()],
+        longitude=[None if np.isnan(x) else x for x in lon.tolist()],
+        geo_precision=precision.tolist(),
+        governorate=governorate.tolist(),
+        violation_type=frame.violation_type.tolist(),
+        perpetrator=_actors(frame.perpetrator.tolist(), index),
+        target=_actors(frame.target.tolist(), index),
+        killed=[None if k < 0 else k for k in total.tolist()],
+        place=places,
+        delegation=frame.delegation.tolist(),
+        narrative=frame.narrative.tolist(),
+    )
+
+
+def _actor_index() -> ActorIndex:
+    """The demo registry's actors (those the generator names), as the service's index holds them."""
+    actors = demo_facts().actors
+    return ActorIndex([(normalize_name(n), k) for k, a in enumerate(actors) for n in (*a.names.values(), *a.aliases)])
+
+
+def _actors(names: list[Any], index: ActorIndex) -> list[str | None]:
+    """Each actor as the service codes it: the registry's actor, the folded name, or None if unknown."""
+    return [actor_code(index.resolve(n).actor_id, n) if isinstance(n, str) else None for n in names]
+
+
+def run_trucewatch(frame: pd.DataFrame, run: Run) -> tuple[np.ndarray, dict[str, Any]]:
+    stages: dict[str, float] = {}
+    t0 = time.perf_counter()
+    reports = to_reports(accounts(frame), TYPES, syria_gazetteer())
+    stages["coding"] = time.perf_counter() - t0
+    fused = fuse(reports, confusable_matrix(TYPES), run=run)
+    stages["fusing"] = time.perf_counter() - t0 - stages["coding"]
+    facts = {
+        "scored_pairs": fused.scored_pairs,
+        "matched_pairs": fused.matched_pairs,
+        "em_iterations": fused.model.iterations,
+        "stage_seconds": {k: round(v, 2) for k, v in stages.items()},
+    }
+    return fused.labels, facts
+
+
+def measured(fn: Callable[[], tuple[np.ndarray, dict[str, Any]]], truth: np.ndarray) -> dict[str, Any]:
+    gc.collect()
+    with peak_rss() as memory:
+        t0 = time.perf_counter()
+        labels, facts = fn()
+        seconds = time.perf_counter() - t0
+    pair, b3 = pairwise(labels, truth), bcubed(labels, truth)
+    return {
+        "seconds": round(seconds, 2),
+        "peak_mb": memory["peak_mb"],
+        "pairwise_precision": round(pair["precision"], 4),
+        "pairwise_recall": round(pair["recall"], 4),
+        "pairwise_f1": round(pair["f1"], 4),
+        "bcubed_f1": round(b3["f1"], 4),
+        "incidents": len(np.unique(labels)),
+        **facts,
+    }
+
+
+def dask_run(address: str) -> tuple[Run, Callable[[], None]]:
+    from trucewatch.incidents.cluster import dask_runner
+
+    return dask_runner(address)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--reports", type=int, default=100_000)
+    parser.add_argument("--seed", type=int, default=2017)
+    parser.add_argument("--dask", default=None, help="'local' or a scheduler address; default: one process")
+    parser.add_argument("--no-splink", action="store_true")
+    args = parser.parse_args()
+    data = generate(args.reports, seed=args.seed)
+    gc.freeze()  # the generated frame's millions of objects are not garbage: spare the collector walking them
+    out: dict[str, Any] = {"reports": args.reports, "true_incidents": len(np.unique(data.truth))}
+    run, close = dask_run(args.dask) if args.dask else (serial, lambda: None)
+    try:
+        out["trucewatch"] = measured(lambda: run_trucewatch(data.frame, run), data.truth)
+    finally:
+        close()
+    if not args.no_splink:
+        from fusion_splink import splink_fuse
+
+        out["splink"] = measured(lambda: splink_fuse(data.frame), data.truth)
+        out["ratio_seconds_splink_over_trucewatch"] = round(out["splink"]["seconds"] / out["trucewatch"]["seconds"], 2)
+    print(json.dumps(out))
+
+
+if __name__ == "__main__":
+    main()
