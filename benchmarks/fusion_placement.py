@@ -37,6 +37,7 @@ from trucewatch.store.engine import open_database
 from trucewatch.store.migrate import upgrade
 
 NOW = datetime(2040, 1, 1, tzinfo=UTC)
+"""The generator dates a million reports up to 2039: the service checks times against this."""
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -50,7 +51,7 @@ def main() -> None:
     parser.add_argument("--db", default=None, help="database URL (default: a new SQLite file)")
     args = parser.parse_args()
     url = args.db or f"sqlite:///{tempfile.mkdtemp()}/placement.db"
-    data = generate(args.reports + args.placements, per_day=400)
+    data = generate(args.reports + args.placements)  # 40 a day: a million reports span 23 years
     rows = [(f"row {k}", r) for k, r in enumerate(data.records())]
     stored, extra = rows[: args.reports], rows[args.reports :]
     db = open_database(url)

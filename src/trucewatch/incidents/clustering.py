@@ -42,6 +42,10 @@ PRECISE_RADIUS_KM = 5.0
 KM_PER_DEG = 111.2
 COS_LAT = cos(radians(35.0))
 """Syria's middle latitude: east-west degrees are this much shorter."""
+JOIN = 0.0
+"""Pairs weighing more than this (in bits) are tried as joins, strongest first."""
+SUPPORT = 0.0
+"""A join needs the pairs across the two incidents to weigh more than this in sum."""
 UNSCORED = -10.0
 """The weight of two reports never compared (too far apart in time or space to be one event)."""
 MARGIN = 1.0
@@ -98,7 +102,7 @@ class _Incidents:
             return False
         if any(self.find(x) == rb for x in self.apart.get(ra, ())):
             return False
-        return self.support(ra, rb) > 0
+        return self.support(ra, rb) > SUPPORT
 
     def support(self, ra: int, rb: int) -> float:
         """The sum of the match weights of every pair across the two incidents."""
@@ -163,7 +167,7 @@ def cluster(
             incidents.join(ra, rb)
     n = len(reports)
     incidents.weight = dict(zip((pairs[:, 0] * n + pairs[:, 1]).tolist(), weights.tolist(), strict=True))
-    positive = np.flatnonzero(weights > 0)
+    positive = np.flatnonzero(weights > JOIN)
     order = positive[np.lexsort((pairs[positive, 1], pairs[positive, 0], -weights[positive]))]
     for a, b in pairs[order].tolist():
         ra, rb = incidents.find(a), incidents.find(b)

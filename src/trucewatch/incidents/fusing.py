@@ -158,14 +158,20 @@ def place_reports(session: Session, ids: Sequence[int], *, entry_idx: int) -> No
         _refresh(session, replaced, entry_idx=entry_idx)
         return
     _keep_coded(session, new)
-    near, stored = read_accounts(session, entry_idx + 1, _around(new), Report.id.not_in(ids))
-    lists: dict[str, Any] = {f: [*getattr(new, f), *getattr(near, f)] for f in _LISTS}
-    both = Accounts(**lists, sketch=np.concatenate([new.sketch, near.sketch]))
+    found = [read_accounts(session, entry_idx + 1, where, Report.id.not_in(ids)) for where in _around(new)]
+    both = _joined([new, *(a for a, _ in found)])
+    stored = [s for _, held in found for s in held]
     reports = to_reports(both, TYPES)
     held = np.array([-1] * len(new) + [-1 if s is None else s for s in stored], dtype=np.int64)
     labels = _placed(reports, held, current_model(session), len(new))
     touched = _write_placement(session, list(new.id), labels[: len(new)])
     _refresh(session, touched | replaced, entry_idx=entry_idx)
+
+
+def _joined(parts: Sequence[Accounts]) -> Accounts:
+    lists: dict[str, Any] = {f: [v for a in parts for v in getattr(a, f)] for f in _LISTS}
+    sketch = np.concatenate([a.sketch for a in parts if a.sketch is not None])
+    return Accounts(**lists, sketch=sketch)
 
 
 def _keep_coded(session: Session, new: Accounts) -> None:
@@ -189,28 +195,27 @@ def _placed(reports: Reports, held: NDArray[np.int64], model: Model, k: int) -> 
     return np.array([incident_of.get(int(label), -1 - int(label)) for label in labels], dtype=np.int64)
 
 
-def _around(new: Accounts) -> ColumnElement[bool]:
-    """Stored reports that may be one event with a new one: near in time (those dated to the week or
-    month within a month), and near in space or vague in place."""
+def _around(new: Accounts) -> list[ColumnElement[bool]]:
+    """Stored reports that may be one event with a new one: near in time, or dated to the week or month
+    and within a month (two conditions, each read by its own index), and near in space or vague in place."""
     spans = [TIME_HALF_SPAN_S[p] for p in new.time_precision]
     slow = ("week", "month")
     near = timedelta(seconds=2 * max(spans) + 2 * TIME_HALF_SPAN_S["day"] + WINDOW_HOURS * 3600)
     wide = near + timedelta(seconds=2 * TIME_HALF_SPAN_S["month"])
     first = datetime.fromtimestamp(min(new.start), UTC)
     last = datetime.fromtimestamp(max(new.start), UTC)
-    when = or_(
-        Report.occurred_at.between(first - near, last + near),
-        and_(Report.time_precision.in_(slow), Report.occurred_at.between(first - wide, last + wide)),
-    )
+    close = Report.occurred_at.between(first - near, last + near)
+    slow_ones = and_(Report.time_precision.in_(slow), Report.occurred_at.between(first - wide, last + wide), ~close)
     lats = [x for x in new.latitude if x is not None]
     lons = [x for x in new.longitude if x is not None]
     if len(lats) < len(new) or max(new.geo_precision, key=_PLACE_ORDER.index) in _PLACE_ORDER[3:]:
-        return when
+        return [close, slow_ones]
     box = and_(
         Report.latitude.between(min(lats) - NEAR_DEG, max(lats) + NEAR_DEG),
         Report.longitude.between(min(lons) - NEAR_DEG, max(lons) + NEAR_DEG),
     )
-    return and_(when, or_(box, Report.latitude.is_(None), Report.geo_precision.in_(_PLACE_ORDER[3:])))
+    where = or_(box, Report.latitude.is_(None), Report.geo_precision.in_(_PLACE_ORDER[3:]))
+    return [and_(close, where), and_(slow_ones, where)]
 
 
 def _write_placement(session: Session, ids: Sequence[int], labels: NDArray[np.int64]) -> set[int]:

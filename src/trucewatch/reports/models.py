@@ -18,6 +18,7 @@ class Report(Base):
     __table_args__ = (
         UniqueConstraint("delegation_id", "ref"),
         Index("ix_reports_occurred_at_id", "occurred_at", "id"),
+        Index("ix_reports_time_precision_occurred_at", "time_precision", "occurred_at"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)

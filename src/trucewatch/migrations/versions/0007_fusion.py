@@ -28,6 +28,7 @@ def upgrade() -> None:
     with op.batch_alter_table("reports") as batch:
         batch.add_column(sa.Column("place_key", sa.String(length=80), nullable=True))
         batch.add_column(sa.Column("sketch", sa.LargeBinary(length=64), nullable=True))
+        batch.create_index("ix_reports_time_precision_occurred_at", ["time_precision", "occurred_at"])
     op.create_table(
         "fusion_decisions",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -74,6 +75,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     with op.batch_alter_table("reports") as batch:
+        batch.drop_index("ix_reports_time_precision_occurred_at")
         batch.drop_column("sketch")
         batch.drop_column("place_key")
     op.drop_table("fusion_runs")
