@@ -66,5 +66,5 @@ class Report(Base):
     report is placed."""
     content_hash: Mapped[str] = mapped_column(String(64))
     """SHA-256 of the report's canonical JSON: re-importing the same report adds nothing."""
-    entry_idx: Mapped[int] = mapped_column(ForeignKey("entries.idx"))
+    entry_idx: Mapped[int] = mapped_column(ForeignKey("entries.idx"), index=True)
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime())

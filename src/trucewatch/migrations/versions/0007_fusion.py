@@ -5,6 +5,8 @@ and narrative when it places it (read again for every report placed near it);
 ``fusion_decisions`` and ``fusion_decision_reports`` hold the signed ``fusion_decision`` entries
 (a split or a merge, and the reports they name); ``fusion_runs`` the ``fusion`` entries, each with
 the Fellegi-Sunter model that re-fusion learned (new reports are placed with the latest one).
+Reports gain an index on ``entry_idx`` (the followers of each write look their new reports up by
+it) and on ``(time_precision, occurred_at)`` (placement reads the reports dated to the week or month).
 Incidents are made by fusion in Python: a database upgraded from 0006 gets them from
 ``trucewatch fuse --full``.
 
@@ -29,6 +31,7 @@ def upgrade() -> None:
         batch.add_column(sa.Column("place_key", sa.String(length=80), nullable=True))
         batch.add_column(sa.Column("sketch", sa.LargeBinary(length=64), nullable=True))
         batch.create_index("ix_reports_time_precision_occurred_at", ["time_precision", "occurred_at"])
+        batch.create_index("ix_reports_entry_idx", ["entry_idx"])
     op.create_table(
         "fusion_decisions",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -75,6 +78,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     with op.batch_alter_table("reports") as batch:
+        batch.drop_index("ix_reports_entry_idx")
         batch.drop_index("ix_reports_time_precision_occurred_at")
         batch.drop_column("sketch")
         batch.drop_column("place_key")
