@@ -219,10 +219,11 @@ def _best_per_incident(
     c: NDArray[np.int64], incident: NDArray[np.int64], w: NDArray[np.float64]
 ) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.float64]]:
     """The best weight of each (coarse report, incident) from its pairs with the incident's reports."""
-    order = np.lexsort((-w, incident, c))
-    c, incident, w = c[order], incident[order], w[order]
-    first = np.r_[True, (c[1:] != c[:-1]) | (incident[1:] != incident[:-1])]
-    return c[first], incident[first], w[first]
+    key = c * (int(incident.max(initial=0)) + 1) + incident
+    order = np.argsort(key, kind="stable")
+    key, c, incident, w = key[order], c[order], incident[order], w[order]
+    first = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
+    return c[first], incident[first], np.maximum.reduceat(w, first)
 
 
 def coarse_pairs(reports: Reports, movable: NDArray[np.bool_] | None = None) -> NDArray[np.int64]:
