@@ -6,7 +6,7 @@ import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -185,3 +185,15 @@ class Commands(TyperGroup):
         except TrucewatchError as exc:
             err.print(f"[red]error:[/red] {exc}", highlight=False)
         ctx.exit(1)
+
+
+def day_option(value: str | None, option: str, *, after: bool = False) -> datetime | None:
+    """A day given on the command line (YYYY-MM-DD) as the UTC midnight it starts, or the next
+    one (``after``: an inclusive last day); the problem named when it is not a date."""
+    if value is None:
+        return None
+    try:
+        day = date.fromisoformat(value)
+    except ValueError:
+        raise InvalidInput([FieldProblem("command line", option, f"not a date YYYY-MM-DD: {value!r}")]) from None
+    return datetime.combine(day + timedelta(days=1 if after else 0), time(), tzinfo=UTC)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import datetime
 from typing import Annotated, Any
 
 import typer
@@ -15,6 +14,7 @@ from trucewatch.cli.common import (
     JsonOption,
     KeyOption,
     VersionOption,
+    day_option,
     err,
     load_signer,
     now,
@@ -81,15 +81,20 @@ def _runner(address: str | None) -> Iterator[Run]:
 @incidents.command("list")
 def incident_list(
     db: DbOption = None,
-    since: Annotated[datetime | None, typer.Option("--from", help="First day, YYYY-MM-DD.")] = None,
-    until: Annotated[datetime | None, typer.Option("--to", help="Before this day, YYYY-MM-DD.")] = None,
+    since: Annotated[str | None, typer.Option("--from", help="First day, YYYY-MM-DD.")] = None,
+    until: Annotated[str | None, typer.Option("--to", help="Last day, YYYY-MM-DD (inclusive).")] = None,
     violation_type: Annotated[str | None, typer.Option("--type", help="Violation type.")] = None,
     limit: Annotated[int, typer.Option("--limit", help="At most this many.")] = 100,
     as_json: JsonOption = False,
     version: VersionOption = False,
 ) -> None:
     """Incidents, oldest first, with their member reports' refs and delegations and the merged view."""
-    where = IncidentFilter(since=since, until=until, violation_type=violation_type, limit=limit)
+    where = IncidentFilter(
+        since=day_option(since, "--from"),
+        until=day_option(until, "--to", after=True),
+        violation_type=violation_type,
+        limit=limit,
+    )
     with unit_of_work(db) as session:
         rows = describe_incidents(session, list_incidents(session, where))
     if as_json:

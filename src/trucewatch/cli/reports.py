@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import ExitStack
-from datetime import UTC, date, datetime, time, timedelta
 from itertools import islice
 from pathlib import Path
 from typing import Annotated, Any
@@ -20,6 +19,7 @@ from trucewatch.cli.common import (
     ServerOption,
     TokenOption,
     VersionOption,
+    day_option,
     err,
     load_signer,
     now,
@@ -156,8 +156,8 @@ def report_list(
 ) -> None:
     """List current reports (corrections replace what they correct), oldest first."""
     where = ReportFilter(
-        since=_day(since, "--from"),
-        until=_day(until, "--to", after=True),
+        since=day_option(since, "--from"),
+        until=day_option(until, "--to", after=True),
         violation_type=violation_type,
         delegation=delegation,
         governorate=_governorate(governorate),
@@ -201,16 +201,6 @@ def _fetch(server: Remote, where: ReportFilter) -> list[dict[str, Any]]:
         "limit": min(where.limit or MAX_PAGE, MAX_PAGE),
     }
     return list(islice(server.reports(params), where.limit))
-
-
-def _day(value: str | None, option: str, *, after: bool = False) -> datetime | None:
-    if value is None:
-        return None
-    try:
-        day = date.fromisoformat(value)
-    except ValueError:
-        raise InvalidInput([FieldProblem("command line", option, f"not a date YYYY-MM-DD: {value!r}")]) from None
-    return datetime.combine(day + timedelta(days=1 if after else 0), time(), tzinfo=UTC)
 
 
 def _governorate(value: str | None) -> str | None:
