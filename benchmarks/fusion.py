@@ -25,7 +25,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +39,7 @@ from fusion_metrics import bcubed, pairwise
 from trucewatch.demo.facts import demo_facts
 from trucewatch.geo.admin import syria_admin_areas, syria_gazetteer
 from trucewatch.incidents.batch import Run, fuse, serial
+from trucewatch.incidents.cluster import dask_run
 from trucewatch.incidents.columns import Accounts, actor_code, to_reports
 from trucewatch.registry.names import normalize_name
 from trucewatch.registry.service import ActorIndex
@@ -160,12 +161,6 @@ def measured(fn: Callable[[], tuple[np.ndarray, dict[str, Any]]], truth: np.ndar
     }
 
 
-def dask_run(address: str) -> tuple[Run, Callable[[], None]]:
-    from trucewatch.incidents.cluster import dask_runner
-
-    return dask_runner(address)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--reports", type=int, default=100_000)
@@ -176,11 +171,8 @@ def main() -> None:
     data = generate(args.reports, seed=args.seed)
     gc.freeze()  # the generated frame's millions of objects are not garbage: spare the collector walking them
     out: dict[str, Any] = {"reports": args.reports, "true_incidents": len(np.unique(data.truth))}
-    run, close = dask_run(args.dask) if args.dask else (serial, lambda: None)
-    try:
+    with dask_run(args.dask) if args.dask else nullcontext(serial) as run:
         out["trucewatch"] = measured(lambda: run_trucewatch(data.frame, run), data.truth)
-    finally:
-        close()
     if not args.no_splink:
         from fusion_splink import splink_fuse
 
