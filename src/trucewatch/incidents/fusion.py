@@ -245,7 +245,7 @@ def compare(
     out[:, 2] = np.where(a == b, 0, np.where(compatible[a, b], 1, 2))
     out[:, 3] = _actors(reports.perpetrator[i], reports.target[i], reports.perpetrator[j], reports.target[j])
     out[:, 4] = _killed(reports.killed[i], reports.killed[j])
-    out[:, 5] = _same(reports.place[i], reports.place[j])
+    out[:, 5] = np.where(vague[i] | vague[j], 1, _same(reports.place[i], reports.place[j]))
     out[:, 6] = (reports.delegation[i] == reports.delegation[j]).astype(np.int8)
     out[:, 7] = narrative_levels(reports, pairs) if narrative else UNKNOWN["narrative"]
     return out

@@ -216,3 +216,11 @@ def test_fusion_on_a_local_dask_cluster_is_the_single_process_result() -> None:
         spread = fuse(reports, COMPATIBLE, run=run, days=14, model=model())
     assert np.array_equal(single.labels, spread.labels)
     assert 100 < len(np.unique(single.labels)) < len(reports) / 2  # accounts joined, events mostly apart
+
+
+def test_a_report_known_only_to_its_governorate_does_not_disagree_on_the_town() -> None:
+    nowhere = {"lat": float("nan"), "lon": float("nan"), "geo": "governorate", "place": 99}
+    reports = build([row(), row(**nowhere), row(place=8)])
+    levels = compare(reports, np.array([[0, 1], [0, 2]]), COMPATIBLE)
+    assert levels[:, FEATURES.index("place")].tolist() == [1, 2]
+    assert levels[:, FEATURES.index("distance")].tolist() == [6, 0]
