@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from trucewatch.incidents.sketch import similarity
+from trucewatch.incidents.sketch import EMPTY, SKETCH
 
 HOUR = 3600.0
 TIME_HALF_SPAN_S: dict[str, float] = {
@@ -285,6 +285,12 @@ def _killed(a: NDArray[np.int64], b: NDArray[np.int64]) -> NDArray[np.int8]:
 
 def narrative_levels(reports: Reports, pairs: NDArray[np.int64]) -> NDArray[np.int8]:
     """How alike the narratives of each pair are, by their sketches, in :data:`NARRATIVE_EDGES` levels."""
-    shared = similarity(reports.sketch[pairs[:, 0]], reports.sketch[pairs[:, 1]])
-    levels = (shared[None, :] < np.array(NARRATIVE_EDGES)[:, None]).sum(axis=0)
-    return np.where(np.isnan(shared), UNKNOWN["narrative"], levels).astype(np.int8)
+    i, j = pairs[:, 0], pairs[:, 1]
+    columns = np.ascontiguousarray(reports.sketch.T)  # one hash function's minima at a time: cheap gathers
+    agree = np.zeros(len(pairs), dtype=np.int16)
+    for column in columns:
+        agree += column[i] == column[j]
+    least = np.ceil(np.array(NARRATIVE_EDGES) * SKETCH - 1e-9).astype(np.int16)  # agreements for each level
+    levels = (agree[None, :] < least[:, None]).sum(axis=0)
+    empty = (columns[0][i] == EMPTY) | (columns[0][j] == EMPTY)
+    return np.where(empty, UNKNOWN["narrative"], levels).astype(np.int8)

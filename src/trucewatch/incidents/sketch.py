@@ -3,8 +3,8 @@
 Each narrative is folded (case, punctuation, Arabic short vowels, tatweel, the forms of alef and
 the article ``ال``) and cut into words; its sketch holds, for each of :data:`SKETCH` hash
 functions, the least hash of its words. Two sketches agree at a position with a probability
-equal to the Jaccard similarity of the two word sets, so :func:`similarity` estimates it by
-counting equal positions, with no text in hand. A sketch is computed once per report (a million
+equal to the Jaccard similarity of the two word sets, so the share of equal positions estimates it,
+with no text in hand (``fusion.narrative_levels``). A sketch is computed once per report (a million
 narratives in a few seconds, vectorised over all their words) and is stable across processes and
 machines: words are hashed by CRC-32, not by Python's salted ``hash``.
 """
@@ -69,10 +69,3 @@ def sketches(narratives: Sequence[str | None]) -> NDArray[np.uint32]:
         mixed = (hashes * _A[h] + _B[h]) >> np.uint64(32)  # multiply-shift: the high bits mix them all
         out[some, h] = np.minimum.reduceat(mixed, starts).astype(np.uint32)
     return out
-
-
-def similarity(a: NDArray[np.uint32], b: NDArray[np.uint32]) -> NDArray[np.float64]:
-    """The estimated Jaccard similarity of each row of ``a`` with the same row of ``b``; NaN when
-    either narrative has no words."""
-    shared: NDArray[np.float64] = (a == b).mean(axis=1)
-    return np.where((a[:, 0] == EMPTY) | (b[:, 0] == EMPTY), np.nan, shared)
