@@ -67,6 +67,8 @@ class Partition:
     compatible: NDArray[np.bool_]
     rate: float = 1.0
     model: Model | None = None
+    pairs: NDArray[np.int64] | None = None
+    """Its candidate pairs (local positions), once found: scoring needs not look for them again."""
 
 
 @dataclass(frozen=True)
@@ -100,12 +102,12 @@ def partitions(reports: Reports, compatible: NDArray[np.bool_], *, days: float =
     return out
 
 
-def sample_histogram(part: Partition) -> tuple[NDArray[np.int64], int]:
-    """The pattern histogram of a sample of the partition's pairs, and how many pairs it has."""
+def sample_histogram(part: Partition) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    """The pattern histogram of a sample of the partition's candidate pairs, and those pairs."""
     pairs = candidate_pairs(part.reports, part.own)
     ids = part.reports.id
     chosen = pairs[_sampled(ids[pairs[:, 0]], ids[pairs[:, 1]], part.rate)]
-    return histogram(compare(part.reports, chosen, part.compatible)), len(pairs)
+    return histogram(compare(part.reports, chosen, part.compatible)), pairs
 
 
 def _sampled(a: NDArray[np.int64], b: NDArray[np.int64], rate: float) -> NDArray[np.bool_]:
@@ -119,7 +121,7 @@ def matches(part: Partition) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
     model = part.model
     if model is None:
         raise ValueError("matches() needs the partition's model")
-    pairs = candidate_pairs(part.reports, part.own)
+    pairs = part.pairs if part.pairs is not None else candidate_pairs(part.reports, part.own)
     weights = model.score(compare(part.reports, pairs, part.compatible))
     keep = weights > FLOOR
     return part.positions[pairs[keep]], weights[keep]
@@ -138,10 +140,13 @@ def fuse(
     """Every report's incident: learn the model (unless given one), score the pairs, cluster, place
     the coarse reports."""
     parts = partitions(reports, compatible, days=days)
-    model = model or learn(parts, int((~reports.coarse).sum()), run)
+    found_pairs: list[NDArray[np.int64] | None] = [None] * len(parts)
+    if model is None:
+        counts, found_pairs = _sample(parts, int((~reports.coarse).sum()), run)
+        model = fit(counts) if counts.sum() >= MIN_PAIRS else None
     if model is None:
         raise ValueError(f"too few candidate pairs to learn a model from (under {MIN_PAIRS}): give one")
-    found = run(matches, [_with(p, model=model) for p in parts])
+    found = run(matches, [_with(p, model=model, pairs=q) for p, q in zip(parts, found_pairs, strict=True)])
     pairs = np.concatenate([f[0] for f in found]) if found else np.empty((0, 2), dtype=np.int64)
     weights = np.concatenate([f[1] for f in found]) if found else np.empty(0)
     labels = cluster(reports, pairs, weights, compatible, together=together, apart=apart)
@@ -152,10 +157,18 @@ def fuse(
 def learn(parts: Sequence[Partition], fine: int, run: Run = serial) -> Model | None:
     """The model EM learns from a sample of the candidate pairs of ``fine`` reports in ``parts``;
     None when they have too few pairs to learn from (fewer than :data:`MIN_PAIRS`)."""
+    counts, _ = _sample(parts, fine, run)
+    return fit(counts) if counts.sum() >= MIN_PAIRS else None
+
+
+def _sample(
+    parts: Sequence[Partition], fine: int, run: Run
+) -> tuple[NDArray[np.int64], list[NDArray[np.int64] | None]]:
+    """The summed pattern histogram of the sampled pairs, and each partition's candidate pairs."""
     rate = min(1.0, SAMPLE_PAIRS / max(1.0, PAIRS_PER_REPORT * fine))
     sampled = run(sample_histogram, [_with(p, rate=rate) for p in parts])
     counts = np.sum([h for h, _ in sampled], axis=0) if sampled else np.zeros(1, dtype=np.int64)
-    return fit(counts) if counts.sum() >= MIN_PAIRS else None
+    return counts, [pairs for _, pairs in sampled]
 
 
 def _with(part: Partition, **changes: Any) -> Partition:
