@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
+from contextlib import nullcontext
 from typing import Annotated, Any
 
 import typer
@@ -24,7 +24,8 @@ from trucewatch.cli.common import (
     unit_of_work,
 )
 from trucewatch.errors import ConfigError
-from trucewatch.incidents.batch import Run, serial
+from trucewatch.incidents.batch import serial
+from trucewatch.incidents.cluster import dask_run
 from trucewatch.incidents.decisions import decide
 from trucewatch.incidents.fusing import fuse_all
 from trucewatch.incidents.schemas import DecisionAction, FusionDecisionIn
@@ -54,7 +55,8 @@ def fuse_command(
     if not full:
         raise ConfigError("fuse re-fuses everything: say so with --full (new reports are placed as they are stored)")
     signer = load_signer(key)
-    with _runner(dask) as run, unit_of_work(db) as session, Progress(console=err, transient=True) as bar:
+    runner = dask_run(dask) if dask is not None else nullcontext(serial)
+    with runner as run, unit_of_work(db) as session, Progress(console=err, transient=True) as bar:
         task = bar.add_task("fusing", total=4)
         done = fuse_all(session, signer=signer, at=now(), run=run, progress=_stepper(bar, task))
     out.print(f"{done['reports']} report(s) fused into {done['incidents']} incident(s) (entry {done['entry']})")
@@ -65,17 +67,6 @@ def _stepper(bar: Progress, task: Any) -> Callable[[str], None]:
         bar.update(task, description=what, advance=1)
 
     return step
-
-
-@contextmanager
-def _runner(address: str | None) -> Iterator[Run]:
-    if address is None:
-        yield serial
-        return
-    from trucewatch.incidents.cluster import dask_run
-
-    with dask_run(address) as run:
-        yield run
 
 
 @incidents.command("list")

@@ -19,7 +19,7 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from trucewatch.errors import FieldProblem, InvalidInput
-from trucewatch.incidents.fusing import _new_incident, _refresh
+from trucewatch.incidents.fusing import new_incident, refresh_incidents
 from trucewatch.incidents.models import FusionDecision, FusionDecisionReport
 from trucewatch.incidents.schemas import DecisionAction, FusionDecisionIn
 from trucewatch.ledger.entries import Signer
@@ -109,7 +109,7 @@ def _apply_decisions(session: Session, entries: Sequence[Recorded]) -> None:
             others = [
                 r for r in session.scalars(select(Report.id).where(Report.incident_id.in_(incidents))) if r not in ids
             ]
-            target = _new_incident(session)
+            target = new_incident(session)
             session.execute(update(Report).where(Report.id.in_(ids)).values(incident_id=target))
         else:
             target = incidents[0]
@@ -122,7 +122,7 @@ def _apply_decisions(session: Session, entries: Sequence[Recorded]) -> None:
         sides = [{"decision_id": decision.id, "report_id": r, "side": "a"} for r in ids]
         sides += [{"decision_id": decision.id, "report_id": r, "side": "b"} for r in others]
         session.execute(insert(FusionDecisionReport), sides)
-        _refresh(session, {target, *incidents}, entry_idx=entry.idx)
+        refresh_incidents(session, {target, *incidents}, entry_idx=entry.idx)
 
 
 def constraints(session: Session, ids: NDArray[np.int64]) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:

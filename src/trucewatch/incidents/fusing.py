@@ -34,6 +34,7 @@ from trucewatch.incidents.batch import FLOOR, PARTITION_DAYS, Run, fuse, learn, 
 from trucewatch.incidents.clustering import cluster, place_coarse
 from trucewatch.incidents.columns import Accounts, actor_code, place_keys, to_reports
 from trucewatch.incidents.fusion import TIME_HALF_SPAN_S, WINDOW_HOURS, Reports, candidate_pairs, compare
+from trucewatch.incidents.merged import PLACE_ORDER
 from trucewatch.incidents.models import Attribution, AttributionChange, FusionRun, Incident
 from trucewatch.incidents.schemas import FusionIn
 from trucewatch.incidents.scoring import Model
@@ -56,7 +57,6 @@ NEAR_DEG = 0.6
 _RUN = "trucewatch.fusion_run"
 _PLACES = "trucewatch.place_keys"
 _LISTS = [f for f in Accounts.__dataclass_fields__ if f != "sketch"]
-_PLACE_ORDER = ("exact", "near", "town", "district", "governorate", "country")
 
 
 @cache
@@ -155,7 +155,7 @@ def place_reports(session: Session, ids: Sequence[int], *, entry_idx: int) -> No
     replaced = _leave_superseded(session, ids)
     new, _ = read_accounts(session, entry_idx + 1, Report.id.in_(ids))
     if not len(new):
-        _refresh(session, replaced, entry_idx=entry_idx)
+        refresh_incidents(session, replaced, entry_idx=entry_idx)
         return
     _keep_coded(session, new)
     found = [read_accounts(session, entry_idx + 1, where, Report.id.not_in(ids)) for where in _around(new)]
@@ -165,7 +165,7 @@ def place_reports(session: Session, ids: Sequence[int], *, entry_idx: int) -> No
     held = np.array([-1] * len(new) + [-1 if s is None else s for s in stored], dtype=np.int64)
     labels = _placed(reports, held, current_model(session), len(new))
     touched = _write_placement(session, list(new.id), labels[: len(new)])
-    _refresh(session, touched | replaced, entry_idx=entry_idx)
+    refresh_incidents(session, touched | replaced, entry_idx=entry_idx)
 
 
 def _joined(parts: Sequence[Accounts]) -> Accounts:
@@ -208,13 +208,13 @@ def _around(new: Accounts) -> list[ColumnElement[bool]]:
     slow_ones = and_(Report.time_precision.in_(slow), Report.occurred_at.between(first - wide, last + wide), ~close)
     lats = [x for x in new.latitude if x is not None]
     lons = [x for x in new.longitude if x is not None]
-    if len(lats) < len(new) or max(new.geo_precision, key=_PLACE_ORDER.index) in _PLACE_ORDER[3:]:
+    if len(lats) < len(new) or max(new.geo_precision, key=PLACE_ORDER.index) in PLACE_ORDER[3:]:
         return [close, slow_ones]
     box = and_(
         Report.latitude.between(min(lats) - NEAR_DEG, max(lats) + NEAR_DEG),
         Report.longitude.between(min(lons) - NEAR_DEG, max(lons) + NEAR_DEG),
     )
-    where = or_(box, Report.latitude.is_(None), Report.geo_precision.in_(_PLACE_ORDER[3:]))
+    where = or_(box, Report.latitude.is_(None), Report.geo_precision.in_(PLACE_ORDER[3:]))
     return [and_(close, where), and_(slow_ones, where)]
 
 
@@ -224,7 +224,7 @@ def _write_placement(session: Session, ids: Sequence[int], labels: NDArray[np.in
     touched: set[int] = set()
     for report_id, label in zip(ids, labels.tolist(), strict=True):
         if label < 0 and label not in made:
-            made[label] = _new_incident(session)
+            made[label] = new_incident(session)
         incident = made.get(label, label)
         touched.add(incident)
         session.execute(update(Report).where(Report.id == report_id).values(incident_id=incident))
@@ -243,7 +243,7 @@ def _leave_superseded(session: Session, ids: Sequence[int]) -> set[int]:
     return {i for _, i in old if i is not None}
 
 
-def _new_incident(session: Session) -> int:
+def new_incident(session: Session) -> int:
     epoch = datetime(1970, 1, 1, tzinfo=UTC)
     found = Incident(occurred_from=epoch, occurred_to=epoch, violation_type="other")
     session.add(found)
@@ -254,7 +254,7 @@ def _new_incident(session: Session) -> int:
 # --------------------------------------------------------------------------- incident summaries
 
 
-def _refresh(session: Session, incident_ids: set[int], *, entry_idx: int) -> None:
+def refresh_incidents(session: Session, incident_ids: set[int], *, entry_idx: int) -> None:
     """Recompute the stored summary of each incident (all its members: the operator's view, used to
     filter and attribute); remove those left without reports; attribute the others."""
     if not incident_ids:
@@ -280,8 +280,8 @@ def _summary(incident_id: int, rows: list[Any]) -> dict[str, Any]:
     starts = [r[1] for r in rows]
     ends = [r[1] + timedelta(seconds=2 * TIME_HALF_SPAN_S[r[2]]) for r in rows]
     placed = [r for r in rows if r[3] is not None]
-    finest = min((_PLACE_ORDER.index(r[5]) for r in placed), default=None)
-    best = [r for r in placed if _PLACE_ORDER.index(r[5]) == finest]
+    finest = min((PLACE_ORDER.index(r[5]) for r in placed), default=None)
+    best = [r for r in placed if PLACE_ORDER.index(r[5]) == finest]
     governorates = Counter(r[6] for r in rows if r[6])
     return {
         "id": incident_id,
@@ -289,7 +289,7 @@ def _summary(incident_id: int, rows: list[Any]) -> dict[str, Any]:
         "occurred_to": max(ends),
         "latitude": sum(r[3] for r in best) / len(best) if best else None,
         "longitude": sum(r[4] for r in best) / len(best) if best else None,
-        "geo_precision": _PLACE_ORDER[finest] if finest is not None else "country",
+        "geo_precision": PLACE_ORDER[finest] if finest is not None else "country",
         "governorate": min(governorates, key=lambda g: (-governorates[g], g)) if governorates else None,
         "violation_type": Counter(sorted(r[7] for r in rows)).most_common(1)[0][0],
     }
@@ -386,5 +386,5 @@ def _write_all(
     if changes:
         session.execute(update(Report), changes)
     gone = {s for s in stored if s is not None} - taken
-    _refresh(session, set(chosen.values()) | gone, entry_idx=entry_idx)
+    refresh_incidents(session, set(chosen.values()) | gone, entry_idx=entry_idx)
     return len(clusters)

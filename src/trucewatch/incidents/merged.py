@@ -21,8 +21,12 @@ from datetime import datetime
 from statistics import median
 from typing import Any
 
-TIME_ORDER = ("exact", "hour", "day", "week", "month")
-PLACE_ORDER = ("exact", "near", "town", "district", "governorate", "country")
+from trucewatch.reports.taxonomy import GeoPrecision, TimePrecision
+
+TIME_ORDER = tuple(str(p) for p in TimePrecision)
+"""Time precisions, finest first (the taxonomy's order)."""
+PLACE_ORDER = tuple(str(p) for p in GeoPrecision)
+"""Place precisions, finest first (the taxonomy's order)."""
 KILLED = ("killed_civilian", "killed_combatant", "killed_unknown")
 INJURED = ("injured_civilian", "injured_combatant", "injured_unknown")
 COMPARED = ("violation_type", "perpetrator", "target", "killed", "injured", "day", "place")
