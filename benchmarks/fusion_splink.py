@@ -18,15 +18,16 @@ The helper columns (:func:`prepare`):
   (:func:`place_key`). Without it the quarter of the reports that name the place in Arabic could
   never meet the others on their name;
 * who: perpetrator and target folded (case, width), none when the report says "unknown";
-* the total killed (none when no count is given).
+* the total killed (none when no count is given);
+* the weapons named, folded, as a list (none when none is named).
 
 The model (:func:`settings`): distance in km, time (aware of the precision: a day's report says
 00:00, a month's the first), violation type, perpetrator and target (Jaro-Winkler, with term
-frequencies), the total killed, the place key (Jaro-Winkler, with term frequencies) and the
-delegation. Blocking (:data:`BLOCKING`): either grid cell within 36 hours, or the month and place key
-(which finds the reports without a point, dated to the month or a day off) keeps 87 % of the true
-pairs. The prior comes from a deterministic rule, u from 5 million random pairs (seeded), m from EM
-on two blocks (:data:`EM_BLOCKS`).
+frequencies), the total killed, the place key (Jaro-Winkler, with term frequencies), the delegation
+and the weapons (whether the two lists share one). Blocking (:data:`BLOCKING`): either grid cell
+within 36 hours, or the month and place key (which finds the reports without a point, dated to the
+month or a day off) keeps 87 % of the true pairs. The prior comes from a deterministic rule, u from
+5 million random pairs (seeded), m from EM on two blocks (:data:`EM_BLOCKS`).
 
 Tuned on 20,000 and 100,000 reports (pairwise F1; B-cubed F1 moves less): EM blocked on day and cell,
 then on place and type, learnt next to nothing of time and type (F1 0.61 at 0.9); the blocks of
@@ -159,6 +160,7 @@ def prepare(frame: pd.DataFrame) -> pd.DataFrame:
             "perpetrator": _actor(frame["perpetrator"]),
             "target": _actor(frame["target"]),
             "killed": killed.sum(axis=1, min_count=1).astype("Int64"),
+            "weapons": _each_once(frame["weapons"], _weapons),
         }
     )
 
@@ -188,6 +190,12 @@ def _actor(names: pd.Series) -> NDArray[np.object_]:
     return _each_once(names, _fold_actor)
 
 
+def _weapons(named: str) -> list[str] | None:
+    """The weapons named (the generator joins them with ``;``), folded; none when none is named."""
+    folded = [w.strip().casefold() for w in named.split(";") if w.strip()]
+    return folded or None
+
+
 def _fold_actor(name: str) -> str | None:
     folded = unicodedata.normalize("NFKC", name).casefold().strip()
     return None if not folded or UNKNOWN_ACTOR.search(folded) else folded
@@ -215,6 +223,7 @@ def settings() -> SettingsCreator:
             _killed(),
             cl.JaroWinklerAtThresholds("place_key", [0.9, 0.75]).configure(term_frequency_adjustments=True),
             cl.ExactMatch("delegation"),
+            cl.ArrayIntersectAtSizes("weapons", [1]),
         ],
         retain_intermediate_calculation_columns=False,
         retain_matching_columns=False,

@@ -34,7 +34,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=2017)
     args = parser.parse_args()
     reports = to_reports(accounts(generate(args.reports, seed=args.seed).frame), TYPES, syria_gazetteer())
-    model = learn(partitions(reports, confusable_matrix(TYPES)), int((~reports.coarse).sum()))
+    model, _ = learn(partitions(reports, confusable_matrix(TYPES)), int((~reports.coarse).sum()))
     if model is None:
         raise SystemExit("too few candidate pairs to learn from: give more --reports")
     data = {"source": f"EM on benchmarks/fusion_data.py, {args.reports} reports, seed {args.seed}", **model.as_json()}

@@ -63,7 +63,11 @@ class AdminAreas:
         """The polygon of every governorate and district, by p-code."""
         self.country = shapely.union_all([self.shapes[code] for code in self.governorates])
         """Syria: the union of the governorates."""
-        self._tree = shapely.STRtree([self.shapes[a.pcode] for a in areas])
+        self._in_order = sorted(range(len(areas)), key=lambda k: areas[k].pcode)
+        self._polygons = [self.shapes[a.pcode] for a in areas]
+        for polygon in self._polygons:
+            shapely.prepare(polygon)
+        self._bounds = shapely.bounds(self._polygons)
 
     def locate(
         self, longitudes: Sequence[float], latitudes: Sequence[float]
@@ -77,13 +81,16 @@ class AdminAreas:
         district = np.full(n, None, dtype=object)
         if n == 0:
             return governorate, district
-        points = shapely.points(np.asarray(longitudes, dtype=float), np.asarray(latitudes, dtype=float))
-        point_idx, area_idx = self._tree.query(points, predicate="intersects")
-        order = np.lexsort((self._district_codes[area_idx].astype(str), point_idx))
-        point_idx, area_idx = point_idx[order], area_idx[order]
-        _, first = np.unique(point_idx, return_index=True)
-        district[point_idx[first]] = self._district_codes[area_idx[first]]
-        governorate[point_idx[first]] = self._parent_codes[area_idx[first]]
+        x, y = np.asarray(longitudes, dtype=float), np.asarray(latitudes, dtype=float)
+        found = np.full(n, -1, dtype=np.int64)
+        for k in self._in_order:  # p-code order: a point on a border goes to the first district
+            x0, y0, x1, y1 = self._bounds[k]
+            ask = np.flatnonzero((found < 0) & (x >= x0) & (x <= x1) & (y >= y0) & (y <= y1))
+            if ask.size:
+                found[ask[shapely.intersects_xy(self._polygons[k], x[ask], y[ask])]] = k
+        hit = found >= 0
+        district[hit] = self._district_codes[found[hit]]
+        governorate[hit] = self._parent_codes[found[hit]]
         return governorate, district
 
     def governorate_name(self, pcode: str | None) -> str:

@@ -5,9 +5,9 @@ and, around them, those within the blocking window, so that every candidate pair
 exactly one partition (the one of its first report) and none is missed at a boundary. Work on a
 partition is a plain function of its data, run by whatever ``run`` maps it:
 
-1. :func:`sample_histogram`: the candidate pairs of the partition, a sample of them (chosen by a
-   hash of the two report ids, so the same whoever computes it) compared on every feature, counted
-   by pattern. The histograms add up; EM (``scoring.fit``) learns the model from the sum.
+1. :func:`sample_histogram`: the candidate pairs of the partition, compared on every feature, and
+   a sample of them (chosen by a hash of the two report ids, so the same whoever computes it)
+   counted by pattern. The histograms add up; EM (``scoring.fit``) learns the model from the sum.
 2. :func:`matches`: every candidate pair scored with the model; those not hopeless (above
    :data:`FLOOR`) returned with their weights.
 
@@ -33,6 +33,7 @@ from trucewatch.incidents.fusion import (
     Reports,
     candidate_pairs,
     compare,
+    paused_gc,
 )
 from trucewatch.incidents.scoring import Model, fit, histogram
 
@@ -69,6 +70,8 @@ class Partition:
     model: Model | None = None
     pairs: NDArray[np.int64] | None = None
     """Its candidate pairs (local positions), once found: scoring needs not look for them again."""
+    levels: NDArray[np.int8] | None = None
+    """The levels of ``pairs``, once compared."""
 
 
 @dataclass(frozen=True)
@@ -102,12 +105,12 @@ def partitions(reports: Reports, compatible: NDArray[np.bool_], *, days: float =
     return out
 
 
-def sample_histogram(part: Partition) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
-    """The pattern histogram of a sample of the partition's candidate pairs, and those pairs."""
+def sample_histogram(part: Partition) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int8]]:
+    """The pattern histogram of a sample of the partition's candidate pairs; all the pairs and their levels."""
     pairs = candidate_pairs(part.reports, part.own)
+    levels = compare(part.reports, pairs, part.compatible)
     ids = part.reports.id
-    chosen = pairs[_sampled(ids[pairs[:, 0]], ids[pairs[:, 1]], part.rate)]
-    return histogram(compare(part.reports, chosen, part.compatible)), pairs
+    return histogram(levels[_sampled(ids[pairs[:, 0]], ids[pairs[:, 1]], part.rate)]), pairs, levels
 
 
 def _sampled(a: NDArray[np.int64], b: NDArray[np.int64], rate: float) -> NDArray[np.bool_]:
@@ -122,9 +125,14 @@ def matches(part: Partition) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
     if model is None:
         raise ValueError("matches() needs the partition's model")
     pairs = part.pairs if part.pairs is not None else candidate_pairs(part.reports, part.own)
-    weights = model.score(compare(part.reports, pairs, part.compatible))
+    levels = part.levels if part.levels is not None else compare(part.reports, pairs, part.compatible)
+    weights = model.score(levels)
     keep = weights > FLOOR
     return part.positions[pairs[keep]], weights[keep]
+
+
+Found = list[tuple[NDArray[np.int64], NDArray[np.int8]]]
+"""Each partition's candidate pairs and their levels, as the sampling pass found them."""
 
 
 def fuse(
@@ -136,39 +144,37 @@ def fuse(
     together: Iterable[tuple[int, int]] = (),
     apart: Iterable[tuple[int, int]] = (),
     model: Model | None = None,
+    found: Found | None = None,
 ) -> Fused:
     """Every report's incident: learn the model (unless given one), score the pairs, cluster, place
-    the coarse reports."""
-    parts = partitions(reports, compatible, days=days)
-    found_pairs: list[NDArray[np.int64] | None] = [None] * len(parts)
-    if model is None:
-        counts, found_pairs = _sample(parts, int((~reports.coarse).sum()), run)
-        model = fit(counts) if counts.sum() >= MIN_PAIRS else None
-    if model is None:
-        raise ValueError(f"too few candidate pairs to learn a model from (under {MIN_PAIRS}): give one")
-    found = run(matches, [_with(p, model=model, pairs=q) for p, q in zip(parts, found_pairs, strict=True)])
-    pairs = np.concatenate([f[0] for f in found]) if found else np.empty((0, 2), dtype=np.int64)
-    weights = np.concatenate([f[1] for f in found]) if found else np.empty(0)
-    labels = cluster(reports, pairs, weights, compatible, together=together, apart=apart)
-    labels = place_coarse(reports, labels, model, compatible)
-    return Fused(labels, model, len(pairs), int((weights > 0).sum()))
+    the coarse reports. ``found``: what :func:`learn` found in the same partitions, not looked for again."""
+    with paused_gc():
+        parts = partitions(reports, compatible, days=days)
+        if model is None:
+            model, found = learn(parts, int((~reports.coarse).sum()), run)
+        if model is None:
+            raise ValueError(f"too few candidate pairs to learn a model from (under {MIN_PAIRS}): give one")
+        if found is not None and len(found) == len(parts):
+            scoring = [_with(p, model=model, pairs=q, levels=v) for p, (q, v) in zip(parts, found, strict=True)]
+            found.clear()  # each partition's pairs are held once, by its scoring task
+        else:
+            scoring = [_with(p, model=model) for p in parts]
+        scored = run(matches, scoring)
+        pairs = np.concatenate([f[0] for f in scored]) if scored else np.empty((0, 2), dtype=np.int64)
+        weights = np.concatenate([f[1] for f in scored]) if scored else np.empty(0)
+        labels = cluster(reports, pairs, weights, compatible, together=together, apart=apart)
+        labels = place_coarse(reports, labels, model, compatible)
+        return Fused(labels, model, len(pairs), int((weights > 0).sum()))
 
 
-def learn(parts: Sequence[Partition], fine: int, run: Run = serial) -> Model | None:
-    """The model EM learns from a sample of the candidate pairs of ``fine`` reports in ``parts``;
-    None when they have too few pairs to learn from (fewer than :data:`MIN_PAIRS`)."""
-    counts, _ = _sample(parts, fine, run)
-    return fit(counts) if counts.sum() >= MIN_PAIRS else None
-
-
-def _sample(
-    parts: Sequence[Partition], fine: int, run: Run
-) -> tuple[NDArray[np.int64], list[NDArray[np.int64] | None]]:
-    """The summed pattern histogram of the sampled pairs, and each partition's candidate pairs."""
+def learn(parts: Sequence[Partition], fine: int, run: Run = serial) -> tuple[Model | None, Found]:
+    """The model EM learns from a sample of the candidate pairs of ``fine`` reports in ``parts`` (None
+    when they have too few pairs to learn from: fewer than :data:`MIN_PAIRS`), and the pairs found."""
     rate = min(1.0, SAMPLE_PAIRS / max(1.0, PAIRS_PER_REPORT * fine))
     sampled = run(sample_histogram, [_with(p, rate=rate) for p in parts])
-    counts = np.sum([h for h, _ in sampled], axis=0) if sampled else np.zeros(1, dtype=np.int64)
-    return counts, [pairs for _, pairs in sampled]
+    counts = np.sum([h for h, _, _ in sampled], axis=0) if sampled else np.zeros(1, dtype=np.int64)
+    found = [(pairs, levels) for _, pairs, levels in sampled]
+    return (fit(counts) if counts.sum() >= MIN_PAIRS else None), found
 
 
 def _with(part: Partition, **changes: Any) -> Partition:

@@ -29,6 +29,7 @@ from trucewatch.incidents.fusion import (
     Reports,
     close,
     compare,
+    expand,
     near_in_grid,
 )
 from trucewatch.incidents.scoring import Model
@@ -60,14 +61,18 @@ class _Incidents:
         self.parent = list(range(n))
         precise_t = reports.half_span <= PRECISE_HALF_SPAN_S
         precise_p = (reports.radius_km <= PRECISE_RADIUS_KM) & ~np.isnan(reports.lat)
-        inf = float("inf")
-        self.t = [[t, t] if ok else [inf, -inf] for t, ok in zip(reports.t.tolist(), precise_t.tolist(), strict=True)]
-        self.box = [
-            [la, la, lo, lo] if ok else [inf, -inf, inf, -inf]
-            for la, lo, ok in zip(reports.lat.tolist(), reports.lon.tolist(), precise_p.tolist(), strict=True)
-        ]
-        self.types = [1 << int(v) for v in reports.vtype.tolist()]
-        self.members = [[a] for a in range(n)]
+        inf = np.inf
+        self.t0 = np.where(precise_t, reports.t, inf).tolist()
+        """The earliest and latest time of the incident's reports given to the hour (inf, -inf: none)."""
+        self.t1 = np.where(precise_t, reports.t, -inf).tolist()
+        self.lat0 = np.where(precise_p, reports.lat, inf).tolist()
+        """The box around the incident's reports placed within a few km (inf, -inf: none)."""
+        self.lat1 = np.where(precise_p, reports.lat, -inf).tolist()
+        self.lon0 = np.where(precise_p, reports.lon, inf).tolist()
+        self.lon1 = np.where(precise_p, reports.lon, -inf).tolist()
+        self.types = np.left_shift(1, reports.vtype).tolist()
+        self.members: dict[int, list[int]] = {}
+        """The reports of each incident of more than one (by root); a root absent holds only itself."""
         self.fixed = [False] * n
         """Roots holding a report of a stored incident: two of them are never joined (incremental placement)."""
         self.weight: dict[int, float] = {}
@@ -87,44 +92,50 @@ class _Incidents:
             parent[a], a = root, parent[a]
         return root
 
-    def can_join(self, ra: int, rb: int) -> bool:
-        if self.fixed[ra] and self.fixed[rb]:
-            return False
-        if not self.consistent[self.types[ra] | self.types[rb]]:
-            return False
-        (t0, t1), (u0, u1) = self.t[ra], self.t[rb]
-        if max(t1, u1) - min(t0, u0) > MAX_SPREAD_H * HOUR:
-            return False
-        a, b = self.box[ra], self.box[rb]
-        dlat = max(a[1], b[1]) - min(a[0], b[0])
-        dlon = max(a[3], b[3]) - min(a[2], b[2])
-        if isfinite(dlat) and sqrt(dlat**2 + (dlon * COS_LAT) ** 2) * KM_PER_DEG > MAX_SPREAD_KM:
-            return False
-        if any(self.find(x) == rb for x in self.apart.get(ra, ())):
-            return False
-        return self.support(ra, rb) > SUPPORT
-
-    def support(self, ra: int, rb: int) -> float:
-        """The sum of the match weights of every pair across the two incidents."""
-        n, weight = len(self.parent), self.weight
-        total = 0.0
-        for a in self.members[ra]:
-            for b in self.members[rb]:
-                total += weight.get(a * n + b if a < b else b * n + a, UNSCORED)
-        return total
+    def run(self, pairs: list[list[int]]) -> None:
+        """Try each pair (strongest first) as a join of the two incidents holding it. A join is refused
+        when both incidents hold stored reports, when it would contradict itself (types, time spread,
+        place spread, a decision keeping two reports apart), or when the pairs across do not support
+        it. One loop with everything local: it runs once per matched pair, a million times at scale."""
+        parent, types, members, fixed, consistent = self.parent, self.types, self.members, self.fixed, self.consistent
+        t0, t1, lat0, lat1, lon0, lon1 = self.t0, self.t1, self.lat0, self.lat1, self.lon0, self.lon1
+        apart, weight = self.apart, self.weight
+        n, spread_s, find, join = len(parent), MAX_SPREAD_H * HOUR, self.find, self.join
+        for a, b in pairs:
+            ra = a if parent[a] == a else find(a)
+            rb = b if parent[b] == b else find(b)
+            if ra == rb or (fixed[ra] and fixed[rb]) or not consistent[types[ra] | types[rb]]:
+                continue
+            if max(t1[ra], t1[rb]) - min(t0[ra], t0[rb]) > spread_s:
+                continue
+            dlat = max(lat1[ra], lat1[rb]) - min(lat0[ra], lat0[rb])
+            if isfinite(dlat):
+                dlon = max(lon1[ra], lon1[rb]) - min(lon0[ra], lon0[rb])
+                if sqrt(dlat**2 + (dlon * COS_LAT) ** 2) * KM_PER_DEG > MAX_SPREAD_KM:
+                    continue
+            if apart and any(find(z) == rb for z in apart.get(ra, ())):
+                continue
+            if ra in members or rb in members:  # two single reports: their own pair (above JOIN >= SUPPORT) is it
+                total = 0.0
+                for c in members.get(ra, (ra,)):
+                    for d in members.get(rb, (rb,)):
+                        total += weight.get(c * n + d if c < d else d * n + c, UNSCORED)
+                if total <= SUPPORT:
+                    continue
+            join(ra, rb)
 
     def join(self, ra: int, rb: int) -> None:
         if ra > rb:
             ra, rb = rb, ra
         self.parent[rb] = ra
-        (t0, t1), (u0, u1) = self.t[ra], self.t[rb]
-        self.t[ra] = [min(t0, u0), max(t1, u1)]
-        a, b = self.box[ra], self.box[rb]
-        self.box[ra] = [min(a[0], b[0]), max(a[1], b[1]), min(a[2], b[2]), max(a[3], b[3])]
+        self.t0[ra], self.t1[ra] = min(self.t0[ra], self.t0[rb]), max(self.t1[ra], self.t1[rb])
+        self.lat0[ra], self.lat1[ra] = min(self.lat0[ra], self.lat0[rb]), max(self.lat1[ra], self.lat1[rb])
+        self.lon0[ra], self.lon1[ra] = min(self.lon0[ra], self.lon0[rb]), max(self.lon1[ra], self.lon1[rb])
         self.types[ra] |= self.types[rb]
-        self.members[ra] += self.members[rb]
+        held = self.members.pop(ra, [ra])
+        held.extend(self.members.pop(rb, [rb]))
+        self.members[ra] = held
         self.fixed[ra] = self.fixed[ra] or self.fixed[rb]
-        self.members[rb] = []
         if rb in self.apart:
             self.apart[ra] |= self.apart.pop(rb)
 
@@ -169,10 +180,7 @@ def cluster(
     incidents.weight = dict(zip((pairs[:, 0] * n + pairs[:, 1]).tolist(), weights.tolist(), strict=True))
     positive = np.flatnonzero(weights > JOIN)
     order = positive[np.lexsort((pairs[positive, 1], pairs[positive, 0], -weights[positive]))]
-    for a, b in pairs[order].tolist():
-        ra, rb = incidents.find(a), incidents.find(b)
-        if ra != rb and incidents.can_join(ra, rb):
-            incidents.join(ra, rb)
+    incidents.run(pairs[order].tolist())
     return incidents.labels()
 
 
@@ -198,19 +206,23 @@ def place_coarse(
     matches, if one stands out."""
     out = labels.copy()
     pairs = coarse_pairs(reports, movable)
+    pairs = pairs[compatible[reports.vtype[pairs[:, 0]], reports.vtype[pairs[:, 1]]]]  # others cannot take it
     if len(pairs) == 0:
         return out
     weights = model.score(compare(reports, pairs, compatible))
     c, incident, w = _best_per_incident(pairs[:, 0], labels[pairs[:, 1]], weights)
-    order = np.lexsort((incident, -w, c))  # each coarse report's incidents, best first
+    types = np.zeros(len(reports), dtype=np.int64)
+    np.bitwise_or.at(types, labels, np.left_shift(1, reports.vtype))
+    fits = consistent_types(compatible)[types[incident] | np.left_shift(1, reports.vtype[c])]
+    c, incident, w = c[fits], incident[fits], w[fits]
+    if len(c) == 0:
+        return out
+    order = np.lexsort((incident, -w, c))  # each coarse report's incidents that could take it, best first
     c, incident, w = c[order], incident[order], w[order]
     head = np.flatnonzero(np.r_[True, c[1:] != c[:-1]])
     second = np.minimum(head + 1, len(c) - 1)
     runner_up = np.where((second > head) & (c[second] == c[head]), w[second], -np.inf)
-    types = np.zeros(len(reports), dtype=np.int64)
-    np.bitwise_or.at(types, labels, np.left_shift(1, reports.vtype))
-    fits = consistent_types(compatible)[types[incident[head]] | np.left_shift(1, reports.vtype[c[head]])]
-    placed = (w[head] > 0) & (w[head] - np.maximum(runner_up, 0.0) >= MARGIN) & fits
+    placed = (w[head] > 0) & (w[head] - np.maximum(runner_up, 0.0) >= MARGIN)
     out[c[head[placed]]] = incident[head[placed]]
     return out
 
@@ -241,17 +253,17 @@ def coarse_pairs(reports: Reports, movable: NDArray[np.bool_] | None = None) -> 
 
 def _governorate_pairs(reports: Reports, coarse: NDArray[np.int64], fine: NDArray[np.int64]) -> NDArray[np.int64]:
     """Each report vague in place with every fine report of its governorate whose time may be near its own."""
-    key_fine = reports.governorate[fine]
-    order = np.lexsort((reports.t[fine], key_fine))
-    s_gov, s_t, s_pos = key_fine[order], reports.t[fine][order], fine[order]
-    found = []
-    for c in coarse.tolist():
-        gov = reports.governorate[c]
-        if gov < 0:
-            continue
-        lo, hi = np.searchsorted(s_gov, gov, side="left"), np.searchsorted(s_gov, gov, side="right")
-        reach = reports.half_span[c] + WINDOW_HOURS * HOUR + COARSE_HALF_SPAN_S
-        first = lo + np.searchsorted(s_t[lo:hi], reports.t[c] - reach, side="left")
-        last = lo + np.searchsorted(s_t[lo:hi], reports.t[c] + reach, side="right")
-        found.append(np.stack([np.full(last - first, c), s_pos[first:last]], axis=1))
-    return np.concatenate(found) if found else np.empty((0, 2), dtype=np.int64)
+    coarse = coarse[reports.governorate[coarse] >= 0]
+    if coarse.size == 0 or fine.size == 0:
+        return np.empty((0, 2), dtype=np.int64)
+    start = float(min(reports.t[fine].min(), reports.t[coarse].min()))
+    reach = reports.half_span[coarse] + WINDOW_HOURS * HOUR + COARSE_HALF_SPAN_S
+    scale = float(max(reports.t[fine].max(), reports.t[coarse].max()) - start + reach.max()) + 1.0
+    key = reports.governorate[fine] * scale + (reports.t[fine] - start)  # by governorate, then time
+    order = np.argsort(key, kind="stable")
+    s_key, s_pos = key[order], fine[order]
+    base = reports.governorate[coarse] * scale + (reports.t[coarse] - start)
+    lo = np.searchsorted(s_key, np.maximum(base - reach, reports.governorate[coarse] * scale), side="left")
+    hi = np.searchsorted(s_key, base + reach, side="right")
+    first, second = expand(coarse, lo, hi)
+    return np.stack([first, s_pos[second]], axis=1)

@@ -4,7 +4,7 @@
 (``incidents.fusing``) or a benchmark file gives them; :func:`to_reports` codes them into
 :class:`~trucewatch.incidents.fusion.Reports`: times to seconds and precision spans, places to a
 code of their skeleton (so ``Douma``, ``Duma`` and ``دوما`` agree), actors and delegations to
-integer codes, narratives to MinHash sketches.
+integer codes, narratives to MinHash sketches, the weapons named to a set of bits.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from numpy.typing import NDArray
 
 from trucewatch.geo.gazetteer import Gazetteer
 from trucewatch.geo.transliteration import skeleton
-from trucewatch.incidents.fusion import RADIUS_KM, TIME_HALF_SPAN_S, Reports
+from trucewatch.incidents.fusion import RADIUS_KM, TIME_HALF_SPAN_S, Reports, paused_gc
 from trucewatch.incidents.sketch import sketches
 from trucewatch.registry.names import normalize_name
 
@@ -47,6 +47,8 @@ class Accounts:
     """What :func:`place_keys` made of ``place``, when already worked out (stored with the report)."""
     sketch: NDArray[np.uint32] | None = None
     """What :func:`~trucewatch.incidents.sketch.sketches` made of ``narrative``, when already worked out."""
+    weapons: Sequence[Sequence[str] | None] | None = None
+    """The weapons each report names (none when not given)."""
 
     def __len__(self) -> int:
         return len(self.id)
@@ -55,28 +57,52 @@ class Accounts:
 def to_reports(accounts: Accounts, types: Sequence[str], gazetteer: Gazetteer | None = None) -> Reports:
     """The columns of :class:`Reports`; ``types`` are the violation types in a fixed order. Place
     names and narratives are coded (:func:`place_keys`, ``sketches``) unless the accounts hold them."""
-    keys = accounts.place_key if accounts.place_key is not None else place_keys(accounts.place, gazetteer, {})
-    sketch = accounts.sketch if accounts.sketch is not None else sketches(accounts.narrative)
-    half = np.array([TIME_HALF_SPAN_S[p] for p in accounts.time_precision], dtype=np.float64)
-    type_index = {t: k for k, t in enumerate(types)}
-    actors: dict[Hashable, int] = {}
-    return Reports(
-        id=np.asarray(accounts.id, dtype=np.int64),
-        t=np.asarray(accounts.start, dtype=np.float64) + half,
-        half_span=half,
-        lat=_floats(accounts.latitude),
-        lon=_floats(accounts.longitude),
-        radius_km=np.array([RADIUS_KM[p] for p in accounts.geo_precision], dtype=np.float64),
-        vtype=np.array([type_index[t] for t in accounts.violation_type], dtype=np.int64),
-        perpetrator=codes(accounts.perpetrator, actors),
-        target=codes(accounts.target, actors),
-        killed=np.array([-1 if k is None else k for k in accounts.killed], dtype=np.int64),
-        place=codes(keys, {}),
-        delegation=codes(accounts.delegation, {}),
-        sketch=sketch,
-        types=tuple(types),
-        governorate=codes(accounts.governorate, {}),
-    )
+    with paused_gc():
+        keys = accounts.place_key if accounts.place_key is not None else place_keys(accounts.place, gazetteer, {})
+        sketch = accounts.sketch if accounts.sketch is not None else sketches(accounts.narrative)
+        half = np.array([TIME_HALF_SPAN_S[p] for p in accounts.time_precision], dtype=np.float64)
+        type_index = {t: k for k, t in enumerate(types)}
+        actors: dict[Hashable, int] = {}
+        return Reports(
+            id=np.asarray(accounts.id, dtype=np.int64),
+            t=np.asarray(accounts.start, dtype=np.float64) + half,
+            half_span=half,
+            lat=_floats(accounts.latitude),
+            lon=_floats(accounts.longitude),
+            radius_km=np.array([RADIUS_KM[p] for p in accounts.geo_precision], dtype=np.float64),
+            vtype=np.array([type_index[t] for t in accounts.violation_type], dtype=np.int64),
+            perpetrator=codes(accounts.perpetrator, actors),
+            target=codes(accounts.target, actors),
+            killed=np.array([-1 if k is None else k for k in accounts.killed], dtype=np.int64),
+            place=codes(keys, {}),
+            delegation=codes(accounts.delegation, {}),
+            sketch=sketch,
+            types=tuple(types),
+            governorate=codes(accounts.governorate, {}),
+            weapons=weapon_bits(accounts.weapons or [None] * len(accounts)),
+        )
+
+
+WEAPON_BITS = 63
+"""Each distinct weapon name gets a bit of its own; beyond this many names, bits are shared."""
+
+
+def weapon_bits(weapons: Sequence[Sequence[str] | None]) -> NDArray[np.int64]:
+    """Each report's weapons as a set of bits, one per folded name (``Mortars``, ``mortars`` agree), the
+    names numbered in order of appearance; 0 for a report naming none."""
+    table: dict[str, int] = {}
+    out = np.zeros(len(weapons), dtype=np.int64)
+    for k, names in enumerate(weapons):
+        for name in names or ():
+            folded = _folded(name)
+            if folded:
+                out[k] |= 1 << (table.setdefault(folded, len(table)) % WEAPON_BITS)
+    return out
+
+
+@lru_cache(maxsize=1 << 12)
+def _folded(name: str) -> str:
+    return normalize_name(name)
 
 
 UNKNOWN_NAMES = frozenset({"unknown", "unidentified", "unknown armed group", "неизвестно", "неизвестные",
@@ -99,10 +125,11 @@ def _unresolved(name: str) -> str | None:
 
 def codes(values: Sequence[Hashable | None], table: dict[Hashable, int]) -> NDArray[np.int64]:
     """An integer per value, the same for equal values (extending ``table``); -1 for None."""
-    out = np.empty(len(values), dtype=np.int64)
-    for k, value in enumerate(values):
-        out[k] = -1 if value is None else table.setdefault(value, len(table))
-    return out
+    for value in dict.fromkeys(values):  # each distinct value once, in order of appearance
+        if value is not None and value not in table:
+            table[value] = len(table)
+    lookup: dict[Hashable | None, int] = {**table, None: -1}
+    return np.fromiter(map(lookup.__getitem__, values), dtype=np.int64, count=len(values))
 
 
 def _floats(values: Sequence[float | None]) -> NDArray[np.float64]:

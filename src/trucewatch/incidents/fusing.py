@@ -30,10 +30,10 @@ from sqlalchemy.orm import Session
 
 from trucewatch.geo.service import load_gazetteer
 from trucewatch.incidents.attribution import attribute_incidents
-from trucewatch.incidents.batch import FLOOR, PARTITION_DAYS, Run, fuse, learn, partitions, serial
+from trucewatch.incidents.batch import FLOOR, PARTITION_DAYS, Found, Run, fuse, learn, partitions, serial
 from trucewatch.incidents.clustering import cluster, place_coarse
 from trucewatch.incidents.columns import Accounts, actor_code, place_keys, to_reports
-from trucewatch.incidents.fusion import TIME_HALF_SPAN_S, WINDOW_HOURS, Reports, candidate_pairs, compare
+from trucewatch.incidents.fusion import TIME_HALF_SPAN_S, WINDOW_HOURS, Reports, compare, pairs_with, paused_gc
 from trucewatch.incidents.merged import PLACE_ORDER
 from trucewatch.incidents.models import Attribution, AttributionChange, FusionRun, Incident
 from trucewatch.incidents.schemas import FusionIn
@@ -79,7 +79,8 @@ def _columns() -> tuple[Any, ...]:
         Report.id, Report.occurred_at, Report.time_precision, Report.latitude, Report.longitude, Report.geo_precision,
         Report.governorate, Report.violation_type, Report.perpetrator_actor_id, Report.perpetrator,
         Report.target_actor_id, Report.target, Report.killed_civilian, Report.killed_combatant, Report.killed_unknown,
-        Report.place, Delegation.code, Report.narrative, Report.place_key, Report.sketch, Report.incident_id,
+        Report.place, Delegation.code, Report.narrative, Report.place_key, Report.sketch, Report.weapons,
+        Report.incident_id,
     )  # fmt: skip
 
 
@@ -129,6 +130,7 @@ def as_accounts(rows: Sequence[Sequence[Any]]) -> Accounts:
         sketch=np.array(
             [np.frombuffer(b, dtype="<u4") if b else np.full(SKETCH, EMPTY, np.uint32) for b in cols[19]], np.uint32
         ).reshape(len(rows), SKETCH),
+        weapons=cols[20],
     )
 
 
@@ -184,7 +186,7 @@ def _keep_coded(session: Session, new: Accounts) -> None:
 
 
 def _placed(reports: Reports, held: NDArray[np.int64], model: Model, k: int) -> NDArray[np.int64]:
-    pairs = candidate_pairs(reports, np.arange(k))
+    pairs = pairs_with(reports, np.arange(k))
     weights = model.score(compare(reports, pairs, COMPATIBLE))
     keep = weights > FLOOR
     labels = cluster(reports, pairs[keep], weights[keep], COMPATIBLE, stored=held)
@@ -321,10 +323,11 @@ def fuse_all(
     """Learn the model from every current report, record it as a ``fusion`` entry, fuse with it."""
     require_author(session, signer.delegation, (Role.SECRETARIAT,), what="fusion")
     progress("reading the reports")
-    _, reports, stored, _ = _read_all(session, count_entries(session))
-    session.info[_RUN] = (run, reports, stored, progress)
+    _, reports, stored, _, _ = _read_all(session, count_entries(session))
     progress("learning the model")
-    model = learn(partitions(reports, COMPATIBLE), int((~reports.coarse).sum()), run) or current_model(session)
+    learned, found = learn(partitions(reports, COMPATIBLE), int((~reports.coarse).sum()), run)
+    model = learned or current_model(session)
+    session.info[_RUN] = (run, reports, stored, progress, found)
     payload = FusionIn(model=model.as_json(), reports=len(reports), partition_days=PARTITION_DAYS)
     (entry,) = record(session, EntryKind.FUSION, signer, [payload.model_dump(mode="json")], at=at)
     done = session.scalars(select(FusionRun).where(FusionRun.entry_idx == entry.idx)).one()
@@ -337,21 +340,24 @@ def _apply_fusion(session: Session, entries: Sequence[Recorded]) -> None:
 
     for entry in entries:
         item = FusionIn.model_validate(entry.payload)
-        run, reports, stored, progress = session.info.pop(_RUN, None) or _read_all(session, entry.idx)
+        run, reports, stored, progress, found = session.info.pop(_RUN, None) or _read_all(session, entry.idx)
         progress("fusing")
         together, apart = constraints(session, reports.id)
         model = Model.from_json(item.model)
         fused = fuse(reports, COMPATIBLE, run=run, days=item.partition_days, together=together, apart=apart,
-                     model=model)  # fmt: skip
+                     model=model, found=found)  # fmt: skip
         progress("writing the incidents")
         incidents = _write_all(session, reports.id, fused.labels, stored, entry_idx=entry.idx)
         session.add(FusionRun(entry_idx=entry.idx, reports=len(reports), incidents=incidents, model=item.model))
     session.flush()
 
 
-def _read_all(session: Session, before: int) -> tuple[Run, Reports, list[int | None], Callable[[str], None]]:
-    accounts, stored = read_accounts(session, before)
-    return serial, to_reports(accounts, TYPES, load_gazetteer(session)), stored, lambda _: None
+def _read_all(
+    session: Session, before: int
+) -> tuple[Run, Reports, list[int | None], Callable[[str], None], Found | None]:
+    with paused_gc():  # a million rows read and coded
+        accounts, stored = read_accounts(session, before)
+        return serial, to_reports(accounts, TYPES, load_gazetteer(session)), stored, lambda _: None, None
 
 
 def _write_all(

@@ -11,11 +11,14 @@ reports are compared without a Python loop per pair.
 * :func:`compare` gives each pair a level per feature (:data:`FEATURES`): how far apart beyond their
   precision, how far apart in time beyond theirs, whether the violation types are the same or
   compatible, the perpetrator and target actors, the killed, the place name, the delegation and
-  the narrative. The levels are what the Fellegi-Sunter model (``scoring``) learns weights for.
+  the narrative, the weapons named. The levels are what the Fellegi-Sunter model (``scoring``) learns weights for.
 """
 
 from __future__ import annotations
 
+import gc
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
@@ -49,10 +52,11 @@ CELL_DEG = 0.25
 """The blocking grid's cell (about 28 km north-south, 23 km east-west in Syria): a report is compared
 with those of its cell and the eight around it, which covers REACH_KM plus the radii of fine reports."""
 
-FEATURES: tuple[str, ...] = ("distance", "time", "type", "actors", "killed", "place", "delegation", "narrative")
+FEATURES: tuple[str, ...] = ("distance", "time", "type", "actors", "killed", "place", "delegation", "narrative",
+                             "weapons")  # fmt: skip
 """The features compared, in the order of :func:`compare`'s columns."""
 LEVELS: dict[str, int] = {"distance": 7, "time": 7, "type": 3, "actors": 5, "killed": 4,
-                          "place": 3, "delegation": 2, "narrative": 5}  # fmt: skip
+                          "place": 3, "delegation": 2, "narrative": 5, "weapons": 3}  # fmt: skip
 """How many levels each feature has; level 0 is the strongest agreement."""
 UNKNOWN: dict[str, int] = {"distance": 6, "time": 6, "narrative": 4}
 """Levels that say nothing (a coarse report's place or time, a report without narrative): they weigh
@@ -101,6 +105,8 @@ class Reports:
     """The violation types ``vtype`` indexes."""
     governorate: NDArray[np.int64]
     """Governorate code, -1 unknown (coarse reports are placed within theirs)."""
+    weapons: NDArray[np.int64]
+    """The weapons named, as a set of bits (``columns.weapon_bits``); 0 when none is named."""
 
     def __len__(self) -> int:
         return len(self.id)
@@ -127,30 +133,62 @@ class Reports:
 
 
 _ARRAYS = ("id", "t", "half_span", "lat", "lon", "radius_km", "vtype", "perpetrator", "target", "killed", "place",
-           "delegation", "governorate", "sketch")  # fmt: skip
+           "delegation", "governorate", "sketch", "weapons")  # fmt: skip
+
+
+@contextmanager
+def paused_gc() -> Iterator[None]:
+    """Python's cycle collector paused for a batch step that makes millions of objects (words, rows,
+    lists) and no cycles: each collection would walk them all again (a quarter of a full fusion's
+    time). Refcounting still frees what is dropped; the collector resumes after, if it was running."""
+    running = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if running:
+            gc.enable()
 
 
 # --------------------------------------------------------------------------- blocking
 
 
 def candidate_pairs(reports: Reports, rows: NDArray[np.int64] | None = None) -> NDArray[np.int64]:
-    """Pairs ``(i, j)``, ``i < j``, of fine reports close enough in time and space to be compared.
+    """Pairs ``(i, j)``, ``i < j``, of fine reports close enough in time and space to be compared, each once.
 
-    ``rows`` limits the first report of a pair to those positions (a partition's own reports; the
-    second may be any): every pair is then found by exactly one partition, the one of its first."""
+    ``rows`` limits the earlier report of a pair (by time, then position) to those positions (a
+    partition's own reports; the later may be any): every pair is then found by exactly one partition,
+    the one of its earlier report. Each report looks forward in time only, so no pair is found twice."""
     fine = np.flatnonzero(~reports.coarse)
     own = fine[np.isin(fine, rows)] if rows is not None else fine
     window = np.full(own.size, WINDOW_HOURS * HOUR + 2 * COARSE_HALF_SPAN_S)
+    pairs = near_in_grid(reports, fine, own, window, forward=True)
+    pairs = pairs[close(reports, pairs)]
+    return np.sort(pairs, axis=1)
+
+
+def pairs_with(reports: Reports, rows: NDArray[np.int64]) -> NDArray[np.int64]:
+    """Pairs ``(i, j)``, ``i < j``, of fine reports close enough to be compared with a report of ``rows``
+    (new reports being placed) on either side, each once."""
+    fine = np.flatnonzero(~reports.coarse)
+    own = fine[np.isin(fine, rows)]
+    window = np.full(own.size, WINDOW_HOURS * HOUR + 2 * COARSE_HALF_SPAN_S)
     pairs = near_in_grid(reports, fine, own, window)
-    pairs = pairs[pairs[:, 0] < pairs[:, 1]]
+    pairs = np.unique(np.sort(pairs[pairs[:, 0] != pairs[:, 1]], axis=1), axis=0)
     return pairs[close(reports, pairs)]
 
 
 def near_in_grid(
-    reports: Reports, targets: NDArray[np.int64], queries: NDArray[np.int64], window: NDArray[np.float64]
+    reports: Reports,
+    targets: NDArray[np.int64],
+    queries: NDArray[np.int64],
+    window: NDArray[np.float64],
+    *,
+    forward: bool = False,
 ) -> NDArray[np.int64]:
     """Pairs ``(query, target)`` of reports (positions) in the same or a neighbouring cell of the grid
-    and within ``window`` seconds (one per query) of each other; queries and targets need a point."""
+    and within ``window`` seconds (one per query) of each other; queries and targets need a point.
+    ``forward``: only targets later than the query (by time, then position), the query itself left out."""
     if targets.size == 0 or queries.size == 0:
         return np.empty((0, 2), dtype=np.int64)
     cell = _cell(reports, targets)
@@ -162,17 +200,22 @@ def near_in_grid(
     order = np.argsort(key, kind="stable")
     s_key, s_pos = key[order], targets[order]
     q_cell, q_t = _cell(reports, queries), reports.t[queries] - start
+    back = np.zeros_like(q_t) if forward else np.minimum(window, q_t)
     found = []
     for dy in (-1, 0, 1):
         for dx in (-1, 0, 1):
             other = q_cell + (dy << 20) + dx
             r = np.minimum(np.searchsorted(cells, other), len(cells) - 1)
             there = cells[r] == other
-            lo = np.searchsorted(s_key, r * scale + np.maximum(q_t - window, 0.0), side="left")
+            lo = np.searchsorted(s_key, r * scale + q_t - back, side="left")
             hi = np.searchsorted(s_key, r * scale + np.minimum(q_t + window, scale - 0.5), side="right")
-            first, second = _expand(queries, lo, np.where(there, hi, lo))
+            first, second = expand(queries, lo, np.where(there, hi, lo))
             found.append(np.stack([first, s_pos[second]], axis=1))
-    return np.concatenate(found)
+    pairs = np.concatenate(found)
+    if forward:  # a tie in time goes to the earlier position; the query does not pair with itself
+        a, b = pairs[:, 0], pairs[:, 1]
+        pairs = pairs[(reports.t[b] > reports.t[a]) | (b > a)]
+    return pairs
 
 
 def _cell(reports: Reports, rows: NDArray[np.int64]) -> NDArray[np.int64]:
@@ -180,7 +223,7 @@ def _cell(reports: Reports, rows: NDArray[np.int64]) -> NDArray[np.int64]:
     return (np.floor(lat / CELL_DEG).astype(np.int64) << 20) + np.floor(lon / CELL_DEG).astype(np.int64)
 
 
-def _expand(first: NDArray[np.int64], lo: NDArray[np.int64], hi: NDArray[np.int64]) -> tuple[NDArray[np.int64], ...]:
+def expand(first: NDArray[np.int64], lo: NDArray[np.int64], hi: NDArray[np.int64]) -> tuple[NDArray[np.int64], ...]:
     """Every ``(first[k], p)`` for ``p`` in ``range(lo[k], hi[k])``."""
     counts = np.maximum(hi - lo, 0)
     total = int(counts.sum())
@@ -203,8 +246,15 @@ def distance_km(
     (mean Earth radius 6,371 km): within 0.1 % of the great circle at the tens of km fusion compares,
     at a third of the haversine's cost."""
     k = np.pi / 180.0
-    dx = (lon2 - lon1) * np.cos((lat1 + lat2) * (k / 2))
-    out: NDArray[np.float64] = 6371.0 * k * np.hypot(dx, lat2 - lat1)
+    out: NDArray[np.float64] = (lat1 + lat2) * (k / 2)  # computed in place: pairs come by the million
+    np.cos(out, out=out)
+    out *= lon2 - lon1
+    out *= out
+    dy = lat2 - lat1
+    dy *= dy
+    out += dy
+    np.sqrt(out, out=out)
+    out *= 6371.0 * k
     return out
 
 
@@ -248,6 +298,7 @@ def compare(
     out[:, 5] = np.where(vague[i] | vague[j], 1, _same(reports.place[i], reports.place[j]))
     out[:, 6] = (reports.delegation[i] == reports.delegation[j]).astype(np.int8)
     out[:, 7] = narrative_levels(reports, pairs) if narrative else UNKNOWN["narrative"]
+    out[:, 8] = _weapons(reports.weapons[i], reports.weapons[j])
     return out
 
 
@@ -281,6 +332,11 @@ def _killed(a: NDArray[np.int64], b: NDArray[np.int64]) -> NDArray[np.int8]:
     close = np.abs(a - b) <= np.maximum(2, np.maximum(a, b) // 3)
     level = np.where(a == b, 0, np.where(close, 1, 2))
     return np.where((a < 0) | (b < 0), 3, level).astype(np.int8)
+
+
+def _weapons(a: NDArray[np.int64], b: NDArray[np.int64]) -> NDArray[np.int8]:
+    """0 a weapon named by both, 1 both name weapons but none in common, 2 either names none."""
+    return np.where((a == 0) | (b == 0), 2, np.where((a & b) != 0, 0, 1)).astype(np.int8)
 
 
 def narrative_levels(reports: Reports, pairs: NDArray[np.int64]) -> NDArray[np.int8]:

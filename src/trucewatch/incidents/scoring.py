@@ -72,13 +72,17 @@ class Model:
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Model:
+        """The model :meth:`as_json` wrote. A feature it does not hold (a model learned before the feature
+        was compared) weighs nothing; one with another number of levels is refused, naming it."""
         features = data["features"]
-        return cls(
-            prior=float(data["prior"]),
-            m=tuple(tuple(features[f]["m"]) for f in FEATURES),
-            u=tuple(tuple(features[f]["u"]) for f in FEATURES),
-            iterations=int(data.get("iterations", 0)),
-        )
+        m, u = [], []
+        for name, size in zip(FEATURES, SIZES, strict=True):
+            given = features.get(name) or {"m": [1.0 / size] * size, "u": [1.0 / size] * size}
+            if len(given["m"]) != size or len(given["u"]) != size:
+                raise ValueError(f"fusion model: feature {name!r} has {len(given['m'])} levels, expected {size}")
+            m.append(tuple(map(float, given["m"])))
+            u.append(tuple(map(float, given["u"])))
+        return cls(float(data["prior"]), tuple(m), tuple(u), int(data.get("iterations", 0)))
 
 
 def histogram(levels: NDArray[np.int8]) -> NDArray[np.int64]:

@@ -8,6 +8,7 @@ import pytest
 
 from trucewatch.incidents.batch import fuse, partitions, serial
 from trucewatch.incidents.clustering import cluster, place_coarse
+from trucewatch.incidents.columns import weapon_bits
 from trucewatch.incidents.fusion import (
     FEATURES,
     HOUR,
@@ -31,7 +32,8 @@ DOUMA = (33.5711, 36.4017)
 def row(**fields: Any) -> dict[str, Any]:
     base = {"at": "2017-02-03T10:00", "time": "hour", "lat": DOUMA[0], "lon": DOUMA[1], "geo": "exact",
             "type": "shelling", "perpetrator": 1, "target": 2, "killed": 3, "place": 7, "delegation": 1,
-            "narrative": "Mortar shells hit a quarter of Douma, three killed", "governorate": 3}  # fmt: skip
+            "narrative": "Mortar shells hit a quarter of Douma, three killed", "governorate": 3,
+            "weapons": ["mortars"]}  # fmt: skip
     return base | fields
 
 
@@ -54,6 +56,7 @@ def build(rows: list[dict[str, Any]]) -> Reports:
         sketch=sketches([r["narrative"] for r in rows]),
         types=TYPES,
         governorate=np.array([r["governorate"] for r in rows], dtype=np.int64),
+        weapons=weapon_bits([r["weapons"] for r in rows]),
     )
 
 
@@ -61,10 +64,10 @@ def model() -> Model:
     """A model as EM learns it on realistic data: agreement is evidence, disagreement against."""
     m = ((0.5, 0.3, 0.12, 0.05, 0.03, 0.1, 0.0), (0.5, 0.3, 0.1, 0.06, 0.04, 0.1, 0.0), (0.8, 0.15, 0.05),
          (0.5, 0.2, 0.1, 0.1, 0.1), (0.4, 0.3, 0.1, 0.2), (0.7, 0.1, 0.2), (0.95, 0.05),
-         (0.3, 0.3, 0.2, 0.1, 0.1))  # fmt: skip
+         (0.3, 0.3, 0.2, 0.1, 0.1), (0.55, 0.05, 0.4))  # fmt: skip
     u = ((0.01, 0.04, 0.1, 0.35, 0.5, 0.03, 0.0), (0.02, 0.05, 0.13, 0.3, 0.5, 0.05, 0.0), (0.3, 0.2, 0.5),
          (0.02, 0.1, 0.05, 0.3, 0.53), (0.1, 0.15, 0.5, 0.25), (0.05, 0.75, 0.2), (0.8, 0.2),
-         (0.02, 0.08, 0.2, 0.6, 0.1))  # fmt: skip
+         (0.02, 0.08, 0.2, 0.6, 0.1), (0.15, 0.45, 0.4))  # fmt: skip
     return Model(0.2, m, u)
 
 
@@ -96,9 +99,19 @@ def test_each_pair_is_found_by_exactly_one_partition() -> None:
 
 
 def test_levels_say_how_two_reports_agree() -> None:
-    reports = build([row(), row(at="2017-02-03T12:00", type="air_strike", perpetrator=-1, killed=5, delegation=2)])
+    reports = build([
+        row(),
+        row(at="2017-02-03T12:00", type="air_strike", perpetrator=-1, killed=5, delegation=2, weapons=["artillery"]),
+    ])  # fmt: skip
     levels = compare(reports, np.array([[0, 1]]), COMPATIBLE)
-    assert levels.tolist() == [[0, 1, 1, 1, 1, 0, 0, 0]]
+    assert levels.tolist() == [[0, 1, 1, 1, 1, 0, 0, 0, 1]]
+
+
+def test_weapons_agree_when_one_is_named_by_both_in_any_case() -> None:
+    named = [["Mortars", "tank fire"], ["mortars"], ["artillery", "tank  fire"], ["drone"], None, []]
+    reports = build([row(weapons=w) for w in named])
+    levels = compare(reports, np.array([[0, 1], [0, 2], [1, 3], [0, 4], [4, 5]]), COMPATIBLE)
+    assert levels[:, FEATURES.index("weapons")].tolist() == [0, 0, 1, 2, 2]
 
 
 def test_accounts_blaming_each_other_are_crossed_not_different() -> None:
@@ -117,8 +130,8 @@ def test_narratives_in_other_words_and_scripts_compare_by_their_shared_words() -
 
 def test_em_learns_that_agreement_is_evidence_of_a_match() -> None:
     rng = np.random.default_rng(3)
-    matches = np.stack([rng.choice(3, 3000, p=[0.8, 0.15, 0.05]) for _ in range(8)], axis=1)
-    others = np.stack([rng.choice(3, 12000, p=[0.1, 0.3, 0.6]) for _ in range(8)], axis=1)
+    matches = np.stack([rng.choice(3, 3000, p=[0.8, 0.15, 0.05]) for _ in FEATURES], axis=1)
+    others = np.stack([rng.choice(3, 12000, p=[0.1, 0.3, 0.6]) for _ in FEATURES], axis=1)
     learned = fit(histogram(np.concatenate([matches, others]).astype(np.int8)))
     assert learned.prior == pytest.approx(0.2, abs=0.02)
     assert all(w[0] > 2 and w[2] < -1 for w in learned.weights()[2:5])
