@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
+from functools import lru_cache
 from math import cos, isfinite, radians, sqrt
 
 import numpy as np
@@ -145,11 +146,17 @@ class _Incidents:
 
 def consistent_types(compatible: NDArray[np.bool_]) -> NDArray[np.bool_]:
     """For each set of types (a bit mask), whether every two of them are compatible."""
-    size = len(compatible)
+    return _consistent(len(compatible), np.asarray(compatible, dtype=bool).tobytes())
+
+
+@lru_cache(maxsize=8)
+def _consistent(size: int, compatible: bytes) -> NDArray[np.bool_]:
+    pairs = np.frombuffer(compatible, dtype=bool).reshape(size, size)
     out = np.ones(1 << size, dtype=bool)
     for mask in range(1 << size):
         members = [k for k in range(size) if mask >> k & 1]
-        out[mask] = all(compatible[a, b] for a in members for b in members)
+        out[mask] = all(pairs[a, b] for a in members for b in members)
+    out.flags.writeable = False  # shared by every call
     return out
 
 

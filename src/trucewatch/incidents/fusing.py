@@ -273,9 +273,33 @@ def refresh_incidents(session: Session, incident_ids: set[int], *, entry_idx: in
     if empty:
         _remove(session, empty)
     rows = [_summary(i, members[i]) for i in ids if members[i]]
-    if rows:
-        session.execute(update(Incident), rows)
-        attribute_incidents(session, [r["id"] for r in rows], entry_idx=entry_idx)
+    stored = _stored_summaries(session, [r["id"] for r in rows])
+    changed = [r for r in rows if stored.get(r["id"]) != r]
+    if changed:
+        session.execute(update(Incident), changed)
+        moved = [r["id"] for r in changed if _where_when(r) != _where_when(stored.get(r["id"]))]
+        if moved:  # an attribution depends on the place and the days only
+            attribute_incidents(session, moved, entry_idx=entry_idx)
+
+
+def _stored_summaries(session: Session, ids: Sequence[int]) -> dict[int, dict[str, Any]]:
+    columns = [Incident.id, *(getattr(Incident, f) for f in _SUMMARY)]
+    found: dict[int, dict[str, Any]] = {}
+    for chunk in _chunks(ids):
+        for row in session.execute(select(*columns).where(Incident.id.in_(chunk))):
+            found[row[0]] = {"id": row[0], **dict(zip(_SUMMARY, row[1:], strict=True))}
+    return found
+
+
+_SUMMARY = ("occurred_from", "occurred_to", "latitude", "longitude", "geo_precision", "governorate", "violation_type")
+
+
+def _where_when(summary: dict[str, Any] | None) -> tuple[Any, ...] | None:
+    """What an incident's attribution depends on: its place and its days."""
+    if summary is None:
+        return None
+    return (summary["latitude"], summary["longitude"], summary["geo_precision"], summary["governorate"],
+            summary["occurred_from"].date(), summary["occurred_to"].date())  # fmt: skip
 
 
 def _summary(incident_id: int, rows: list[Any]) -> dict[str, Any]:
