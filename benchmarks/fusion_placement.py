@@ -15,7 +15,7 @@ from __future__ import annotations
 import argparse
 import gc
 import json
-import shutil
+import sqlite3
 import statistics
 import sys
 import tempfile
@@ -79,7 +79,8 @@ def main() -> None:
     if filled and url.startswith("sqlite:///"):  # place into a copy: every run starts from the same reports
         db.dispose()
         copy = Path(tempfile.mkdtemp()) / "placement.db"
-        shutil.copyfile(url.removeprefix("sqlite:///"), copy)
+        with sqlite3.connect(url.removeprefix("sqlite:///")) as source, sqlite3.connect(copy) as target:
+            source.backup(target)  # the log's WAL included: a plain file copy would miss it
         db = open_database(f"sqlite:///{copy}")
     placing, whole = _place(db, keys, extra)
     print(json.dumps({

@@ -143,30 +143,35 @@ def _new_reports(session: Session, entries: Sequence[Recorded]) -> None:
     the log, which reads many entries at once, places them as their writes did."""
     idxs = [e.idx for e in entries]
     alone = set(session.scalars(select(Entry.idx).where(Entry.idx.in_(idxs), Entry.statement_hash.is_not(None))))
-    ids = dict(session.execute(select(Report.entry_idx, Report.id).where(Report.entry_idx.in_(idxs))).all())
+    found = session.execute(select(Report.entry_idx, Report.id, Report.supersedes_id).where(Report.entry_idx.in_(idxs)))
+    ids, corrections = {}, set()
+    for idx, report_id, supersedes in found:
+        ids[idx] = report_id
+        if supersedes is not None:
+            corrections.add(report_id)
     batch = [ids[i] for i in idxs if i not in alone and i in ids]
     for idx in idxs:
         if idx in alone and idx in ids:
-            place_reports(session, [ids[idx]], entry_idx=idx)
+            place_reports(session, [ids[idx]], entry_idx=idx, corrections=ids[idx] in corrections)
     if batch:
-        place_reports(session, batch, entry_idx=idxs[-1])
+        place_reports(session, batch, entry_idx=idxs[-1], corrections=bool(corrections.intersection(batch)))
 
 
-def place_reports(session: Session, ids: Sequence[int], *, entry_idx: int) -> None:
-    """Place new reports into stored incidents or new ones (see the module's docstring)."""
-    replaced = _leave_superseded(session, ids)
+def place_reports(session: Session, ids: Sequence[int], *, entry_idx: int, corrections: bool = True) -> None:
+    """Place new reports into stored incidents or new ones (see the module's docstring). Without
+    ``corrections`` (none of them supersedes a report) the reports corrected are not looked for."""
+    replaced = _leave_superseded(session, ids) if corrections else set()
     new, _ = read_accounts(session, entry_idx + 1, Report.id.in_(ids))
     if not len(new):
         refresh_incidents(session, replaced, entry_idx=entry_idx)
         return
-    _keep_coded(session, new)
     found = [read_accounts(session, entry_idx + 1, where, Report.id.not_in(ids)) for where in _around(new)]
     both = _joined([new, *(a for a, _ in found)])
     stored = [s for _, held in found for s in held]
     reports = to_reports(both, TYPES)
     held = np.array([-1] * len(new) + [-1 if s is None else s for s in stored], dtype=np.int64)
     labels = _placed(reports, held, current_model(session), len(new))
-    touched = _write_placement(session, list(new.id), labels[: len(new)])
+    touched = _write_placement(session, new, labels[: len(new)])
     refresh_incidents(session, touched | replaced, entry_idx=entry_idx)
 
 
@@ -174,15 +179,6 @@ def _joined(parts: Sequence[Accounts]) -> Accounts:
     lists: dict[str, Any] = {f: [v for a in parts for v in getattr(a, f)] for f in _LISTS}
     sketch = np.concatenate([a.sketch for a in parts if a.sketch is not None])
     return Accounts(**lists, sketch=sketch)
-
-
-def _keep_coded(session: Session, new: Accounts) -> None:
-    """Store the new reports' place keys and sketches: placing their neighbours later reads them."""
-    keys = new.place_key or [None] * len(new)
-    sketch = new.sketch if new.sketch is not None else np.empty((0, SKETCH), np.uint32)
-    rows = [{"id": i, "place_key": key, "sketch": row.astype("<u4").tobytes()}
-            for i, key, row in zip(new.id, keys, sketch, strict=True)]  # fmt: skip
-    session.execute(update(Report), rows)
 
 
 def _placed(reports: Reports, held: NDArray[np.int64], model: Model, k: int) -> NDArray[np.int64]:
@@ -220,17 +216,20 @@ def _around(new: Accounts) -> list[ColumnElement[bool]]:
     return [and_(close, where), and_(slow_ones, where)]
 
 
-def _write_placement(session: Session, ids: Sequence[int], labels: NDArray[np.int64]) -> set[int]:
-    """Store each new report's incident: a stored one (label >= 0), or a new one per new label."""
+def _write_placement(session: Session, new: Accounts, labels: NDArray[np.int64]) -> set[int]:
+    """Store each new report's incident (a stored one, label >= 0, or a new one per new label) with its
+    place key and narrative sketch: placing its neighbours later reads them."""
     made: dict[int, int] = {}
-    touched: set[int] = set()
-    for report_id, label in zip(ids, labels.tolist(), strict=True):
+    rows = []
+    keys = new.place_key or [None] * len(new)
+    sketch = new.sketch if new.sketch is not None else np.empty((0, SKETCH), np.uint32)
+    for report_id, label, key, row in zip(new.id, labels.tolist(), keys, sketch, strict=True):
         if label < 0 and label not in made:
             made[label] = new_incident(session)
-        incident = made.get(label, label)
-        touched.add(incident)
-        session.execute(update(Report).where(Report.id == report_id).values(incident_id=incident))
-    return touched
+        rows.append({"id": report_id, "incident_id": made.get(label, label), "place_key": key,
+                     "sketch": row.astype("<u4").tobytes()})  # fmt: skip
+    session.execute(update(Report), rows)
+    return {r["incident_id"] for r in rows}
 
 
 def _leave_superseded(session: Session, ids: Sequence[int]) -> set[int]:
@@ -246,11 +245,10 @@ def _leave_superseded(session: Session, ids: Sequence[int]) -> set[int]:
 
 
 def new_incident(session: Session) -> int:
+    """A new, empty incident's id; :func:`refresh_incidents` fills in its summary."""
     epoch = datetime(1970, 1, 1, tzinfo=UTC)
-    found = Incident(occurred_from=epoch, occurred_to=epoch, violation_type="other")
-    session.add(found)
-    session.flush()
-    return found.id
+    made = insert(Incident).values(occurred_from=epoch, occurred_to=epoch, violation_type="other")
+    return int(session.execute(made.returning(Incident.id)).scalar_one())
 
 
 # --------------------------------------------------------------------------- incident summaries
