@@ -58,6 +58,9 @@ WEAPONS = {
     "abduction_detention": (),
 }
 
+WEAPON_NAMED, OTHER_WEAPON = 0.7, 0.2
+"""How often an account names its event's weapon, and another one of the type."""
+
 Namer = Callable[[str, random.Random], str]
 """Gives a name (an alias) for a UCDP side name, as some delegation would write it."""
 
@@ -200,8 +203,15 @@ def _casualties(event: UcdpEvent, rng: random.Random, *, blames_enemy: bool) -> 
 
 
 def _weapons(event: UcdpEvent, rng: random.Random) -> list[str]:
+    """The event's weapon (UCDP does not say: the demo gives each event one of its type's, by its id),
+    named by most accounts; now and then another of the type besides."""
     options = WEAPONS.get(event.violation_type, ())
-    return sorted(rng.sample(options, k=min(len(options), rng.randint(0, 2)))) if options else []
+    if not options:
+        return []
+    named = {options[event.ucdp_id % len(options)]} if rng.random() < WEAPON_NAMED else set()
+    if rng.random() < OTHER_WEAPON:
+        named.add(rng.choice(options))
+    return sorted(named)
 
 
 def _pick(rng: random.Random, choices: tuple[tuple[str, float], ...]) -> str:
