@@ -26,6 +26,7 @@ from numpy.typing import NDArray
 from trucewatch.incidents.fusion import (
     COARSE_HALF_SPAN_S,
     HOUR,
+    KM_PER_DEG,
     WINDOW_HOURS,
     Reports,
     close,
@@ -41,7 +42,6 @@ MAX_SPREAD_KM = 35.0
 """Reports of one incident placed to within a few km lie within this distance of each other."""
 PRECISE_HALF_SPAN_S = HOUR
 PRECISE_RADIUS_KM = 5.0
-KM_PER_DEG = 111.2
 COS_LAT = cos(radians(35.0))
 """Syria's middle latitude: east-west degrees are this much shorter."""
 JOIN = 0.0

@@ -53,7 +53,9 @@ from trucewatch.reports.taxonomy import ViolationType, confusable_matrix
 TYPES = tuple(str(t) for t in ViolationType)
 COMPATIBLE = confusable_matrix(TYPES)
 NEAR_DEG = 0.6
-"""How far around new reports (in degrees) placement reads the stored ones: the blocking reach and more."""
+"""How far around new reports (in degrees) placement reads the stored ones placed to a town or better:
+more than the blocking reach between two of them (25 km beyond radii of up to 5 km: 0.4 degree of
+longitude at Syria's northern edge). Those placed to a district or more loosely are read wherever they are."""
 _RUN = "trucewatch.fusion_run"
 _PLACES = "trucewatch.place_keys"
 _LISTS = [f for f in Accounts.__dataclass_fields__ if f != "sketch"]

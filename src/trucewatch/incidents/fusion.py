@@ -6,8 +6,9 @@ reports are compared without a Python loop per pair.
 * :func:`candidate_pairs` blocks: two reports are compared only when their times, widened by their
   time precision, are within :data:`WINDOW_HOURS` of each other, and their points, widened by their
   place precision, within :data:`REACH_KM`; a grid of :data:`CELL_DEG` degrees and a sort by time
-  find them. Reports known only to a district, a governorate, a week or a month are *coarse*: they
-  are not blocked with the others but placed afterwards (see ``clustering``).
+  find them. Reports known only to a governorate (or without a point), a week or a month are
+  *coarse*: they are not blocked with the others but placed afterwards (see ``clustering``). A
+  district's report is blocked with the others; its distance agrees only loosely (level 5).
 * :func:`compare` gives each pair a level per feature (:data:`FEATURES`): how far apart beyond their
   precision, how far apart in time beyond theirs, whether the violation types are the same or
   compatible, the perpetrator and target actors, the killed, the place name, the delegation and
@@ -20,6 +21,7 @@ import gc
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from math import ceil, cos, radians
 
 import numpy as np
 from numpy.typing import NDArray
@@ -48,9 +50,13 @@ WINDOW_HOURS = 30.0
 """Two reports further apart in time than this, beyond their precision, are not compared."""
 REACH_KM = 25.0
 """Two reports further apart than this, beyond their precision, are not compared."""
-CELL_DEG = 0.25
-"""The blocking grid's cell (about 28 km north-south, 23 km east-west in Syria): a report is compared
-with those of its cell and the eight around it, which covers REACH_KM plus the radii of fine reports."""
+CELL_DEG = 0.4
+"""The blocking grid's cell: 44 km north-south, 35 km east-west at Syria's northern edge. A report is
+compared with those of the cells around it within its reach (:func:`cells_around`): its own and the
+eight next to it when no report is placed more loosely than to 5 km."""
+KM_PER_DEG = 111.2
+NORTH_EDGE_DEG = 37.5
+"""Syria's northern edge (37.3 N): a degree of longitude is shortest there, 88 km."""
 
 FEATURES: tuple[str, ...] = ("distance", "time", "type", "actors", "killed", "place", "delegation", "narrative",
                              "weapons")  # fmt: skip
@@ -202,8 +208,10 @@ def near_in_grid(
     q_cell, q_t = _cell(reports, queries), reports.t[queries] - start
     back = np.zeros_like(q_t) if forward else np.minimum(window, q_t)
     found = []
-    for dy in (-1, 0, 1):
-        for dx in (-1, 0, 1):
+    reach_km = REACH_KM + float(reports.radius_km[queries].max()) + float(reports.radius_km[targets].max())
+    north, east = cells_around(reach_km)
+    for dy in range(-north, north + 1):
+        for dx in range(-east, east + 1):
             other = q_cell + (dy << 20) + dx
             r = np.minimum(np.searchsorted(cells, other), len(cells) - 1)
             there = cells[r] == other
@@ -216,6 +224,14 @@ def near_in_grid(
         a, b = pairs[:, 0], pairs[:, 1]
         pairs = pairs[(reports.t[b] > reports.t[a]) | (b > a)]
     return pairs
+
+
+def cells_around(reach_km: float) -> tuple[int, int]:
+    """How many cells north (and south) and east (and west) of its own a report within ``reach_km``
+    of another may lie, anywhere in Syria."""
+    north = ceil(reach_km / (CELL_DEG * KM_PER_DEG))
+    east = ceil(reach_km / (CELL_DEG * KM_PER_DEG * cos(radians(NORTH_EDGE_DEG))))
+    return north, east
 
 
 def _cell(reports: Reports, rows: NDArray[np.int64]) -> NDArray[np.int64]:

@@ -16,7 +16,9 @@ from trucewatch.incidents.fusion import (
     TIME_HALF_SPAN_S,
     Reports,
     candidate_pairs,
+    close,
     compare,
+    pairs_with,
 )
 from trucewatch.incidents.scoring import Model, fit, histogram
 from trucewatch.incidents.sketch import sketches
@@ -80,6 +82,24 @@ def test_pairs_are_found_within_the_window_and_reach_only() -> None:
         row(geo="governorate", lat=float("nan"), lon=float("nan")),  # coarse: placed later, not blocked
     ])  # fmt: skip
     assert candidate_pairs(reports).tolist() == [[0, 1]]
+
+
+def test_every_close_pair_is_found_once_even_at_the_same_time() -> None:
+    rng = np.random.default_rng(11)
+    rows = [
+        row(at=f"2017-03-{d:02d}T{h:02d}:00", time=precision, lat=33.4 + rng.random() / 2, lon=36.2 + rng.random() / 2)
+        for d, h, precision in zip(rng.integers(1, 6, 300), rng.integers(0, 24, 300),
+                                   rng.choice(["hour", "day", "exact"], 300), strict=True)
+    ]  # fmt: skip
+    reports = build([r | {"at": r["at"][:10] + "T00:00"} if r["time"] == "day" else r for r in rows])
+    everything = np.array([(i, j) for i in range(300) for j in range(i + 1, 300)])
+    expected = {tuple(p) for p in everything[close(reports, everything)].tolist()}
+    found = candidate_pairs(reports).tolist()
+    assert len(found) == len(set(map(tuple, found)))
+    assert set(map(tuple, found)) == expected
+    assert len(np.unique(reports.t)) < 250  # many reports share a time: ties are part of the test
+    new = np.array([3, 150])
+    assert {tuple(p) for p in pairs_with(reports, new).tolist()} == {p for p in expected if 3 in p or 150 in p}
 
 
 def test_each_pair_is_found_by_exactly_one_partition() -> None:
