@@ -212,8 +212,7 @@ def place_coarse(
     """``labels`` with each coarse report (of those ``movable``) moved into the one incident it
     matches, if one stands out."""
     out = labels.copy()
-    pairs = coarse_pairs(reports, movable)
-    pairs = pairs[compatible[reports.vtype[pairs[:, 0]], reports.vtype[pairs[:, 1]]]]  # others cannot take it
+    pairs = coarse_pairs(reports, compatible, movable)  # an incident of an incompatible type cannot take it
     if len(pairs) == 0:
         return out
     weights = model.score(compare(reports, pairs, compatible))
@@ -245,17 +244,25 @@ def _best_per_incident(
     return c[first], incident[first], np.maximum.reduceat(w, first)
 
 
-def coarse_pairs(reports: Reports, movable: NDArray[np.bool_] | None = None) -> NDArray[np.int64]:
+def coarse_pairs(
+    reports: Reports, compatible: NDArray[np.bool_], movable: NDArray[np.bool_] | None = None
+) -> NDArray[np.int64]:
     """Pairs ``(coarse, fine)`` that may be one event: a report vague only in time with the fine reports
-    near its point within its period; one vague in place with those of its governorate. Only coarse
-    reports ``movable`` (all when None) are paired."""
+    near its point within its period; one vague in place with those of its governorate; their types
+    compatible. Only coarse reports ``movable`` (all when None) are paired."""
     fine = np.flatnonzero(~reports.coarse)
     asked = reports.coarse if movable is None else reports.coarse & movable
     slow = np.flatnonzero(asked & ~reports.vague_place)
     window = reports.half_span[slow] + WINDOW_HOURS * HOUR + 2 * PRECISE_HALF_SPAN_S + COARSE_HALF_SPAN_S
-    near = near_in_grid(reports, fine, slow, window)
+    near = _fitting(reports, near_in_grid(reports, fine, slow, window), compatible)
     vague = np.flatnonzero(asked & reports.vague_place)
-    return np.concatenate([near[close(reports, near)], _governorate_pairs(reports, vague, fine)])
+    return np.concatenate(
+        [near[close(reports, near)], _fitting(reports, _governorate_pairs(reports, vague, fine), compatible)]
+    )
+
+
+def _fitting(reports: Reports, pairs: NDArray[np.int64], compatible: NDArray[np.bool_]) -> NDArray[np.int64]:
+    return pairs[compatible[reports.vtype[pairs[:, 0]], reports.vtype[pairs[:, 1]]]]
 
 
 def _governorate_pairs(reports: Reports, coarse: NDArray[np.int64], fine: NDArray[np.int64]) -> NDArray[np.int64]:
