@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import gc
 import json
+import os
 import sqlite3
 import statistics
 import sys
@@ -76,13 +77,16 @@ def main() -> None:
     with db.begin() as s:
         filled = s.scalar(select(func.count()).select_from(Report))
     imported = None if filled else _fill(db, keys, stored)
-    if filled and url.startswith("sqlite:///"):  # place into a copy: every run starts from the same reports
+    with tempfile.TemporaryDirectory() as scratch:
+        if filled and url.startswith("sqlite:///"):  # place into a copy: every run starts from the same reports
+            db.dispose()
+            copy = Path(scratch) / "placement.db"
+            with sqlite3.connect(url.removeprefix("sqlite:///")) as source, sqlite3.connect(copy) as target:
+                source.backup(target)  # the log's WAL included: a plain file copy would miss it
+            os.sync()  # the copy's gigabytes on disk before the clock starts, not written back during it
+            db = open_database(f"sqlite:///{copy}")
+        placing, whole = _place(db, keys, extra)
         db.dispose()
-        copy = Path(tempfile.mkdtemp()) / "placement.db"
-        with sqlite3.connect(url.removeprefix("sqlite:///")) as source, sqlite3.connect(copy) as target:
-            source.backup(target)  # the log's WAL included: a plain file copy would miss it
-        db = open_database(f"sqlite:///{copy}")
-    placing, whole = _place(db, keys, extra)
     print(json.dumps({
         "stored_reports": args.reports, "import_seconds": imported, "placements": len(placing),
         "write_ms_p50": _ms(statistics.median, whole), "write_ms_p99": _ms(lambda v: percentile(v, 99), whole),

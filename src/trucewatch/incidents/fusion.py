@@ -54,6 +54,8 @@ CELL_DEG = 0.4
 """The blocking grid's cell: 44 km north-south, 35 km east-west at Syria's northern edge. A report is
 compared with those of the cells around it within its reach (:func:`cells_around`): its own and the
 eight next to it when no report is placed more loosely than to 5 km."""
+DIRECT_PAIRS = 200_000
+"""Up to this many (new, stored) pairs, placement compares every one rather than look them up in a grid."""
 KM_PER_DEG = 111.2
 NORTH_EDGE_DEG = 37.5
 """Syria's northern edge (37.3 N): a degree of longitude is shortest there, 88 km."""
@@ -178,8 +180,11 @@ def pairs_with(reports: Reports, rows: NDArray[np.int64]) -> NDArray[np.int64]:
     (new reports being placed) on either side, each once."""
     fine = np.flatnonzero(~reports.coarse)
     own = fine[np.isin(fine, rows)]
-    window = np.full(own.size, WINDOW_HOURS * HOUR + 2 * COARSE_HALF_SPAN_S)
-    pairs = near_in_grid(reports, fine, own, window)
+    if own.size * fine.size <= DIRECT_PAIRS:  # a few new reports among their neighbours: no grid needed
+        pairs = np.stack([np.repeat(own, fine.size), np.tile(fine, own.size)], axis=1)
+    else:
+        window = np.full(own.size, WINDOW_HOURS * HOUR + 2 * COARSE_HALF_SPAN_S)
+        pairs = near_in_grid(reports, fine, own, window)
     pairs = np.unique(np.sort(pairs[pairs[:, 0] != pairs[:, 1]], axis=1), axis=0)
     return pairs[close(reports, pairs)]
 

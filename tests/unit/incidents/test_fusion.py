@@ -6,6 +6,7 @@ from typing import Any
 import numpy as np
 import pytest
 
+from trucewatch.incidents import fusion
 from trucewatch.incidents.batch import fuse, partitions, serial
 from trucewatch.incidents.clustering import cluster, place_coarse
 from trucewatch.incidents.columns import weapon_bits
@@ -100,6 +101,18 @@ def test_every_close_pair_is_found_once_even_at_the_same_time() -> None:
     assert len(np.unique(reports.t)) < 250  # many reports share a time: ties are part of the test
     new = np.array([3, 150])
     assert {tuple(p) for p in pairs_with(reports, new).tolist()} == {p for p in expected if 3 in p or 150 in p}
+
+
+def test_placement_finds_the_same_pairs_directly_and_through_the_grid(monkeypatch: pytest.MonkeyPatch) -> None:
+    rng = np.random.default_rng(5)
+    rows = [row(at=f"2017-03-0{d}T{h:02d}:00", lat=33.3 + rng.random() / 2, lon=36.1 + rng.random() / 2,
+                geo=rng.choice(["exact", "near", "district"])) for d, h in zip(rng.integers(1, 4, 200),
+                rng.integers(0, 24, 200), strict=True)]  # fmt: skip
+    reports, new = build(rows), np.array([0, 7, 120])
+    direct = pairs_with(reports, new).tolist()
+    monkeypatch.setattr(fusion, "DIRECT_PAIRS", 0)
+    assert pairs_with(reports, new).tolist() == direct
+    assert len(direct) > 100
 
 
 def test_each_pair_is_found_by_exactly_one_partition() -> None:
