@@ -109,6 +109,7 @@ ACCESS: dict[str, frozenset[str]] = {
     "GET /api/v1/meetings": MEMBERS,
     "GET /api/v1/commitments": MEMBERS,
     "GET /api/v1/stats": MEMBERS,
+    "GET /api/v1/stats/incidents": MEMBERS,
     "GET /api/v1/ledger": EVERYONE,
     "GET /api/v1/ledger/entries": MEMBERS,
     "GET /api/v1/ledger/entries/{index}": MEMBERS,
@@ -144,10 +145,11 @@ REPORTS = "GET /api/v1/reports"
 INCIDENT = "GET /api/v1/incidents/{incident_id}"
 INCIDENTS = "GET /api/v1/incidents"
 STATS = "GET /api/v1/stats"
+INCIDENT_STATS = "GET /api/v1/stats/incidents"
 ENTRY = "GET /api/v1/ledger/entries/{index}"
 INCLUSION = "GET /api/v1/ledger/proofs/inclusion"
 CHANGES = "GET /api/v1/attribution-changes"
-TIERED = (REPORT, REPORTS, INCIDENT, INCIDENTS, STATS, ENTRY, INCLUSION, CHANGES)
+TIERED = (REPORT, REPORTS, INCIDENT, INCIDENTS, STATS, INCIDENT_STATS, ENTRY, INCLUSION, CHANGES)
 """Endpoints that show, count or prove records: one cell per role and per seeded record."""
 
 FILE_ONE = "POST /api/v1/reports"
@@ -555,6 +557,25 @@ def test_stats_count_a_report_only_for_its_readers(world: World, role: str, tier
     assert (record.day in figures["by_day"]) == (role in record.readers)
     assert (record.perpetrator in figures["by_perpetrator"]) == (role in record.readers)
     assert figures == expected_stats(world, role)
+    assert_no_leak(world, role, answer)
+
+
+@pytest.mark.parametrize(("role", "tier"), cells(INCIDENT_STATS, list(SEEDS)))
+def test_incident_stats_count_an_incident_only_for_the_readers_of_its_reports(
+    world: World, role: str, tier: str
+) -> None:
+    record = SEEDS[tier]
+    answer = world.get(role, "/api/v1/stats/incidents")
+    if role not in ACCESS[INCIDENT_STATS]:
+        assert_refused(answer, role)
+        return
+    assert answer.status_code == 200, answer.text
+    figures = answer.json()
+    seen = [r for r in world.records if role in r.readers]  # each seed is an incident of its own
+    assert (record.violation_type in figures["by_day"].get(record.day, {})) == (role in record.readers)
+    assert figures["incidents"] == len(seen)
+    assert figures["by_type"] == dict(Counter(r.violation_type for r in seen))
+    assert figures["by_governorate"] == dict(Counter(r.governorate for r in seen))
     assert_no_leak(world, role, answer)
 
 

@@ -1,7 +1,8 @@
-"""What the database holds: totals, and reports by type, governorate and month."""
+"""What the database holds: totals; reports by type, governorate and month; incidents by day, type and place."""
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import datetime
 from typing import Any
 
@@ -99,3 +100,44 @@ def report_stats(
         "by_perpetrator": {str(k) if k is not None else "(unknown)": n for k, n in by_actor},
         "by_day": {str(k): n for k, n in by_day},
     }
+
+
+def incident_stats(
+    session: Session, *, viewer: Viewer = OPERATOR, since: datetime | None = None, until: datetime | None = None
+) -> dict[str, Any]:
+    """Violations as events, not accounts: the incidents with a current report the viewer may read in
+    the period, each counted once, on the day of its earliest such report, under the type most of
+    those reports give (ties: the first by name) and in the governorate most of them name. Only the
+    reports the viewer may read decide any of it, as for the incident list."""
+    where = [current_reports(), readable(viewer, Report.tier, Report.delegation_id), Report.incident_id.is_not(None)]
+    if since is not None:
+        where.append(Report.occurred_at >= since)
+    if until is not None:
+        where.append(Report.occurred_at < until)
+    query = select(Report.incident_id, Report.occurred_at, Report.violation_type, Report.governorate).where(*where)
+    members: dict[int | None, list[Any]] = {}  # never None: the query asks for placed reports
+    for incident_id, *row in session.execute(query.order_by(Report.incident_id, Report.occurred_at, Report.id)):
+        members.setdefault(incident_id, []).append(row)
+    areas = syria_admin_areas()
+    by_day: dict[str, Counter[str]] = {}
+    by_type: Counter[str] = Counter()
+    by_governorate: Counter[str] = Counter()
+    for rows in members.values():
+        day = min(at for at, _, _ in rows).date().isoformat()
+        kind = _most(Counter(t for _, t, _ in rows))
+        named = Counter(g for _, _, g in rows if g)
+        place = areas.governorate_name(_most(named)) if named else "(unknown)"
+        by_day.setdefault(day, Counter())[kind] += 1
+        by_type[kind] += 1
+        by_governorate[place] += 1
+    return {
+        "incidents": len(members),
+        "by_day": {day: dict(sorted(by_day[day].items())) for day in sorted(by_day)},
+        "by_type": dict(sorted(by_type.items(), key=lambda kv: (-kv[1], kv[0]))),
+        "by_governorate": dict(sorted(by_governorate.items(), key=lambda kv: (-kv[1], kv[0]))),
+    }
+
+
+def _most(counts: Counter[str]) -> str:
+    """The value counted most; of equals, the first by name."""
+    return min(counts, key=lambda value: (-counts[value], value))

@@ -409,6 +409,15 @@ class StatsOut(Out):
     by_day: dict[str, int]
 
 
+class IncidentStatsOut(Out):
+    incidents: int = Field(description="Incidents with a current report the viewer may read in the period")
+    by_day: dict[str, dict[str, int]] = Field(
+        description="Day (of the incident's earliest readable report) to violation type to incidents"
+    )
+    by_type: dict[str, int] = Field(description="Incidents by the type most of their readable reports give")
+    by_governorate: dict[str, int] = Field(description="Incidents by the governorate most of their reports name")
+
+
 class Health(Out):
     status: str
 
