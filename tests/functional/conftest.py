@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import base64
 import json
+import socket
+import threading
+import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
+import uvicorn
 from sqlalchemy import select
 from starlette.testclient import TestClient
 from typer.testing import CliRunner, Result
@@ -163,3 +168,22 @@ def api(db_url: str, tmp_path: Path) -> Iterator[Api]:
     settings = Settings(db=db_url, evidence_dir=str(tmp_path / "evidence"))
     with TestClient(create_app(settings)) as client:
         yield Api(client, tokens, {name: ids[name] for name in SEEDED}, settings)
+
+
+@contextmanager
+def serve(db: str) -> Iterator[str]:
+    """A real uvicorn server on a free loopback port, over the database ``db``."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    live = uvicorn.Server(uvicorn.Config(create_app(Settings(db=db)), host="127.0.0.1", port=port, log_level="error"))
+    thread = threading.Thread(target=live.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not live.started and time.monotonic() < deadline:
+        time.sleep(0.02)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        live.should_exit = True
+        thread.join(10)

@@ -1,42 +1,16 @@
 """The CLI against a live server: reports signed here, sent over HTTP, listed back."""
 
 import json
-import socket
-import threading
-import time
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-import uvicorn
 from typer.testing import CliRunner
 
 from tests.factories import SIGNERS, report
-from tests.functional.conftest import Api
-from trucewatch.app import create_app
+from tests.functional.conftest import Api, serve
 from trucewatch.cli.main import app
-from trucewatch.config import Settings
 from trucewatch.ledger.signing import key_file
-
-
-@contextmanager
-def serve(db: str) -> Iterator[str]:
-    """A real uvicorn server on a free loopback port, over the database ``db``."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    live = uvicorn.Server(uvicorn.Config(create_app(Settings(db=db)), host="127.0.0.1", port=port, log_level="error"))
-    thread = threading.Thread(target=live.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not live.started and time.monotonic() < deadline:
-        time.sleep(0.02)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        live.should_exit = True
-        thread.join(10)
 
 
 @pytest.fixture
