@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
@@ -46,7 +47,7 @@ def database_stats(session: Session, *, viewer: Viewer = OPERATOR) -> dict[str, 
     every = {areas.governorate_name(code): counted.get(code, 0) for code in areas.governorates}
     if "(unknown)" in counted:
         every["(unknown)"] = counted["(unknown)"]
-    stats["reports_by_governorate"] = dict(sorted(every.items(), key=lambda kv: (-kv[1], kv[0])))
+    stats["reports_by_governorate"] = _ranked(every)
     stats["reports_by_month"] = _by_month(session, seen)
     return stats
 
@@ -133,9 +134,14 @@ def incident_stats(
     return {
         "incidents": len(members),
         "by_day": {day: dict(sorted(by_day[day].items())) for day in sorted(by_day)},
-        "by_type": dict(sorted(by_type.items(), key=lambda kv: (-kv[1], kv[0]))),
-        "by_governorate": dict(sorted(by_governorate.items(), key=lambda kv: (-kv[1], kv[0]))),
+        "by_type": _ranked(by_type),
+        "by_governorate": _ranked(by_governorate),
     }
+
+
+def _ranked(counts: Mapping[str, int]) -> dict[str, int]:
+    """The counts, most first; of equals, the first by name."""
+    return dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
 
 
 def _most(counts: Counter[str]) -> str:

@@ -30,7 +30,7 @@ from sqlalchemy.orm import Session
 
 from trucewatch.geo.service import load_gazetteer
 from trucewatch.incidents.attribution import attribute_incidents
-from trucewatch.incidents.batch import FLOOR, PARTITION_DAYS, Found, Run, fuse, learn, partitions, serial
+from trucewatch.incidents.batch import FLOOR, PARTITION_DAYS, Run, fuse, learn, partitions, serial
 from trucewatch.incidents.clustering import cluster, place_coarse
 from trucewatch.incidents.columns import Accounts, actor_code, place_keys, to_reports
 from trucewatch.incidents.fusion import TIME_HALF_SPAN_S, WINDOW_HOURS, Reports, compare, pairs_with, paused_gc
@@ -347,7 +347,7 @@ def fuse_all(
     """Learn the model from every current report, record it as a ``fusion`` entry, fuse with it."""
     require_author(session, signer.delegation, (Role.SECRETARIAT,), what="fusion")
     progress("reading the reports")
-    _, reports, stored, _, _ = _read_all(session, count_entries(session))
+    reports, stored = _read_all(session, count_entries(session))
     progress("learning the model")
     learned, found = learn(partitions(reports, COMPATIBLE), int((~reports.coarse).sum()), run)
     model = learned or current_model(session)
@@ -364,7 +364,12 @@ def _apply_fusion(session: Session, entries: Sequence[Recorded]) -> None:
 
     for entry in entries:
         item = FusionIn.model_validate(entry.payload)
-        run, reports, stored, progress, found = session.info.pop(_RUN, None) or _read_all(session, entry.idx)
+        run, reports, stored, progress, found = session.info.pop(_RUN, None) or (
+            serial,
+            *_read_all(session, entry.idx),
+            lambda _: None,
+            None,
+        )  # a replay reads the reports as they stood at the entry
         progress("fusing")
         together, apart = constraints(session, reports.id)
         model = Model.from_json(item.model)
@@ -376,12 +381,11 @@ def _apply_fusion(session: Session, entries: Sequence[Recorded]) -> None:
     session.flush()
 
 
-def _read_all(
-    session: Session, before: int
-) -> tuple[Run, Reports, list[int | None], Callable[[str], None], Found | None]:
+def _read_all(session: Session, before: int) -> tuple[Reports, list[int | None]]:
+    """Every report current before entry ``before``, coded, and each one's incident."""
     with paused_gc():  # a million rows read and coded
         accounts, stored = read_accounts(session, before)
-        return serial, to_reports(accounts, TYPES, load_gazetteer(session)), stored, lambda _: None, None
+        return to_reports(accounts, TYPES, load_gazetteer(session)), stored
 
 
 def _write_all(
