@@ -7,7 +7,7 @@ their commitments, and then compares every table with a rebuild: a row edited,
 added or deleted directly in a table shows up as a difference.
 
 Local access state of one server is not a record of the mechanism, no entry makes
-it, and so it is neither rebuilt nor compared: the ``api_tokens`` table, and the
+it, and so it is neither rebuilt nor compared: the ``api_tokens`` and ``member_passwords`` tables, and the
 members that ``trucewatch token new`` created for tokens (``members.local``). Those
 members are left out of the id ranks too, so that a roster member added after them
 still matches its rebuild.
@@ -53,8 +53,8 @@ APPLIERS = (
     trucewatch.mechanism.service,
 )
 """The modules whose appliers a replay needs (importing them registers them)."""
-SKIPPED = frozenset({"alembic_version", "api_tokens"})
-"""Tables no entry makes: Alembic's own, and this server's access tokens."""
+SKIPPED = frozenset({"alembic_version", "api_tokens", "member_passwords"})
+"""Tables no entry makes: Alembic's own, and this server's access tokens and passwords."""
 LOCAL_ROWS = {"members": "local"}
 """Tables that also hold rows of this server alone, by the boolean column that marks them."""
 

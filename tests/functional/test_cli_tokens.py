@@ -6,9 +6,12 @@ import json
 from datetime import UTC, datetime
 
 import pytest
+from typer.testing import CliRunner
 
 from tests.functional.conftest import Run
+from trucewatch.cli.main import app
 from trucewatch.errors import Unauthenticated
+from trucewatch.registry.passwords import check_password
 from trucewatch.registry.tokens import Account, authenticate
 from trucewatch.store.engine import open_database
 
@@ -101,3 +104,32 @@ def test_verify_db_still_passes_with_tokens_and_local_members(registry: Run) -> 
     verified = registry("verify")
     assert verified.exit_code == 0, verified.output
     assert "every table equals a rebuild from the log" in verified.stdout
+
+
+def test_member_password_sets_a_sign_in_that_verify_leaves_out(registry: Run, db_url: str) -> None:
+    runner = CliRunner()
+    base = ["member", "password", "--delegation", "UN", "--member", "observer1", "--db", db_url]
+    typed = runner.invoke(app, base, input="a long enough passphrase\na long enough passphrase\n")
+    assert typed.exit_code == 0, typed.output
+    piped = runner.invoke(app, [*base, "--password-stdin"], input="another passphrase!\n")
+    assert piped.exit_code == 0, piped.output
+    assert "password set for observer1 of UN" in piped.stdout
+    db = open_database(db_url)
+    try:
+        with db.begin() as session:
+            member_id = check_password(session, "UN", "observer1", "another passphrase!")
+            assert member_id > 0
+    finally:
+        db.dispose()
+    verified = registry("verify")
+    assert verified.exit_code == 0, verified.output
+
+
+def test_member_password_refuses_a_short_password_and_changes_nothing(registry: Run, db_url: str) -> None:
+    refused = CliRunner().invoke(
+        app,
+        ["member", "password", "--delegation", "UN", "--member", "x1", "--password-stdin", "--db", db_url],
+        input="short\n",
+    )
+    assert refused.exit_code == 1
+    assert "password for x1 of UN: password: must be at least 12 characters long (got 5)" in refused.output

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from datetime import datetime
 from typing import Annotated, Any
 
@@ -18,6 +19,7 @@ from trucewatch.cli.common import (
     print_table,
     unit_of_work,
 )
+from trucewatch.registry.passwords import set_password
 from trucewatch.registry.tokens import TokenRow, list_tokens, new_token, revoke_token
 
 tokens = typer.Typer(
@@ -26,8 +28,35 @@ tokens = typer.Typer(
 )
 
 
+members = typer.Typer(
+    no_args_is_help=True,
+    help="Members' sign-in to the web UI: local to this server, not ledger entries, so no --key.",
+)
+
+
 def register(app: typer.Typer) -> None:
     app.add_typer(tokens, name="token")
+    app.add_typer(members, name="member")
+
+
+@members.command("password")
+def member_password(
+    delegation: Annotated[str, typer.Option("--delegation", help="Code of the member's delegation, e.g. RU.")],
+    member: Annotated[str, typer.Option("--member", help="The member's login; created in the delegation if missing.")],
+    stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="Read the password from the first line of stdin (for scripts).")
+    ] = False,
+    db: DbOption = None,
+    version: VersionOption = False,
+) -> None:
+    """Set a member's password for the web UI's sign-in (asked twice, hidden; at least 12 characters)."""
+    if stdin:
+        password = sys.stdin.readline().removesuffix("\n").removesuffix("\r")
+    else:
+        password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    with unit_of_work(db) as session:
+        set_password(session, delegation, member, password, now=now())
+    out.print(f"password set for {member} of {delegation}: sign in at /sign-in", markup=False, highlight=False)
 
 
 @tokens.command("new")
@@ -62,7 +91,7 @@ def token_list(
     if as_json:
         print_json(rows)
     else:
-        columns = ["id", "prefix", "delegation", "member", "state", "created_at", "expires_at", "revoked_at"]
+        columns = ["id", "prefix", "delegation", "member", "purpose", "state", "created_at", "expires_at", "revoked_at"]
         print_table("Access tokens", columns, [[r[c] for c in columns] for r in rows])
 
 
@@ -84,6 +113,7 @@ def _row(t: TokenRow, at: datetime) -> dict[str, Any]:
         "prefix": t.prefix,
         "delegation": t.delegation,
         "member": t.member,
+        "purpose": t.purpose,
         "state": t.state(at),
         "created_at": _time(t.created_at),
         "expires_at": _time(t.expires_at),

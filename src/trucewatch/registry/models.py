@@ -71,8 +71,22 @@ class ApiToken(Base):
     """From this time on the token is refused; never, when empty."""
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     """From this time on the token is refused (``trucewatch token revoke``)."""
+    purpose: Mapped[str] = mapped_column(String(8), default="api", server_default="api")
+    """``api``: made by ``trucewatch token new``; ``web``: a browser's sign-in, held in its session cookie."""
 
     member: Mapped[Member] = relationship()
+
+
+class MemberPassword(Base):
+    """A member's password for the web UI's sign-in, as a scrypt hash: local access state, not a record
+    of the mechanism (``trucewatch member password``)."""
+
+    __tablename__ = "member_passwords"
+
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"), primary_key=True)
+    password_hash: Mapped[str] = mapped_column(String(200))
+    """``scrypt$<log2 n>$<r>$<p>$<base64 salt>$<base64 hash>``."""
+    set_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
 class SigningKey(Base):

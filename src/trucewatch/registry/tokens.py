@@ -26,6 +26,8 @@ from trucewatch.validation import parse
 
 TOKEN_PREFIX = "tw_"  # noqa: S105 - the marker every token starts with, not a secret
 PREFIX_LENGTH = 8
+SESSION_HOURS = 12
+"""How long a browser's sign-in lasts: a working day; signing out ends it sooner."""
 """How many leading characters of a token are kept, to tell tokens apart (``tw_AbCd1``)."""
 
 
@@ -70,6 +72,7 @@ class TokenRow:
     created_at: datetime
     expires_at: datetime | None
     revoked_at: datetime | None
+    purpose: str = "api"
 
     def state(self, at: datetime) -> str:
         """``revoked``, ``expired`` or ``active`` at ``at``."""
@@ -80,12 +83,37 @@ def new_token(
     session: Session, delegation: str, member: str, *, now: datetime, expires_days: int | None = None
 ) -> IssuedToken:
     """Issue a token to ``member`` of ``delegation``, creating the member (as local) if it is missing."""
-    login = _check(delegation, member, expires_days)
-    holder = _member(session, get_delegation(session, delegation), login)
-    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    login = check_login(delegation, member, expires_days)
+    holder = member_for(session, get_delegation(session, delegation), login)
     expires_at = now + timedelta(days=expires_days) if expires_days is not None else None
+    return _issue(session, holder, "api", now, expires_at)
+
+
+def new_session(session: Session, member_id: int, *, now: datetime) -> IssuedToken:
+    """A browser's sign-in: a token of purpose ``web`` for ``member_id``, valid for :data:`SESSION_HOURS`."""
+    holder = session.get(Member, member_id)
+    if holder is None:
+        raise NotFound(f"no member with id {member_id}")
+    return _issue(session, holder, "web", now, now + timedelta(hours=SESSION_HOURS))
+
+
+def end_session(session: Session, token: str, *, now: datetime) -> None:
+    """Sign a browser out: its session's token is refused from ``now`` on (an unknown one is ignored)."""
+    row = session.scalar(select(ApiToken).where(ApiToken.token_hash == _hash(token), ApiToken.purpose == "web"))
+    if row is not None and row.revoked_at is None:
+        row.revoked_at = now
+        session.flush()
+
+
+def _issue(session: Session, holder: Member, purpose: str, now: datetime, expires_at: datetime | None) -> IssuedToken:
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     row = ApiToken(
-        member=holder, token_hash=_hash(token), prefix=token[:PREFIX_LENGTH], created_at=now, expires_at=expires_at
+        member=holder,
+        token_hash=_hash(token),
+        prefix=token[:PREFIX_LENGTH],
+        created_at=now,
+        expires_at=expires_at,
+        purpose=purpose,
     )
     session.add(row)
     session.flush()
@@ -140,12 +168,12 @@ def list_tokens(session: Session, *, delegation: str | None = None) -> Sequence[
     if delegation is not None:
         query = query.where(Member.delegation_id == get_delegation(session, delegation).id)
     return [
-        TokenRow(t.id, t.prefix, code, login, t.created_at, t.expires_at, t.revoked_at)
+        TokenRow(t.id, t.prefix, code, login, t.created_at, t.expires_at, t.revoked_at, t.purpose)
         for t, login, code in session.execute(query)
     ]
 
 
-def _check(delegation: str, member: str, expires_days: int | None) -> str:
+def check_login(delegation: str, member: str, expires_days: int | None) -> str:
     """The member's login, checked as a roster member's is; every problem at once."""
     record = f"token for {delegation}"
     problems: list[FieldProblem] = []
@@ -161,7 +189,8 @@ def _check(delegation: str, member: str, expires_days: int | None) -> str:
     return login
 
 
-def _member(session: Session, delegation: Delegation, login: str) -> Member:
+def member_for(session: Session, delegation: Delegation, login: str) -> Member:
+    """The member ``login`` of ``delegation``, created as a local member (not a roster entry) if it is missing."""
     query = select(Member).where(Member.delegation_id == delegation.id, Member.login == login)
     found = session.scalar(query)
     if found is None:
