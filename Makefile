@@ -1,7 +1,7 @@
 # The obvious verbs. `make check` is what CI runs (through the README's test command).
 PYTHON ?= python
 
-.PHONY: dev lint test check bench docs serve demo
+.PHONY: dev lint test check bench docs messages serve demo
 
 dev:  ## install trucewatch with its development tools, editable
 	$(PYTHON) -m pip install -e '.[dev]'
@@ -23,6 +23,10 @@ bench:  ## the benchmarks, each printing one JSON object
 
 docs:  ## regenerate docs/data-model.md from the code's own tables
 	$(PYTHON) -m trucewatch.docgen
+
+messages:  ## extract the web UI's strings and update every catalog (then translate the new ones)
+	pybabel extract -F babel.cfg -k N_ --no-location --sort-output --omit-header -o src/trucewatch/web/locales/messages.pot .
+	pybabel update -i src/trucewatch/web/locales/messages.pot -d src/trucewatch/web/locales --no-wrap --no-fuzzy-matching --omit-header
 
 serve:  ## serve ./trucewatch.db
 	trucewatch serve

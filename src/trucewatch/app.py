@@ -2,20 +2,18 @@
 
 It serves the HTTP API under ``/api/v1`` (OpenAPI document at ``/api/v1/openapi.json``,
 interactive docs at ``/api/docs``, served from the package, nothing from a CDN),
-liveness and readiness at ``/healthz`` and ``/readyz``, and, until the web UI
-arrives, one page saying what the database holds.
+liveness and readiness at ``/healthz`` and ``/readyz``, and the web UI's pages (:mod:`trucewatch.web`).
 """
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
-from html import escape
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Any
 
 import fastapi_offline
-from fastapi import Depends, FastAPI
+from fastapi import FastAPI
 from fastapi.dependencies.models import Dependant
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse
@@ -24,15 +22,15 @@ from fastapi.staticfiles import StaticFiles
 
 import trucewatch.incidents.decisions  # noqa: F401 - registers fusion and attribution, which follow every write
 from trucewatch import __version__
-from trucewatch.analytics.stats import database_stats
 from trucewatch.api import evidence, geo, health, incidents, ledger, mechanism, problems, registry, reports, stats
-from trucewatch.api.deps import TokenCache, viewer
+from trucewatch.api.deps import TokenCache
 from trucewatch.api.problems import PROBLEMS, BodyLimit
 from trucewatch.api.writer import ReportWriter
 from trucewatch.config import Settings
-from trucewatch.registry.access import ANONYMOUS, Viewer, allowed
+from trucewatch.registry.access import ANONYMOUS, allowed
 from trucewatch.store.engine import open_database
 from trucewatch.store.migrate import upgrade
+from trucewatch.web import install as install_web
 
 
 def create_app(settings: Settings) -> FastAPI:
@@ -75,11 +73,7 @@ def create_app(settings: Settings) -> FastAPI:
     _docs(app)
     _mark_public(app)
 
-    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
-    def home(who: Annotated[Viewer, Depends(viewer)]) -> str:
-        with database.begin() as session:
-            return _page(database_stats(session, viewer=who))
-
+    install_web(app, settings)
     return app
 
 
@@ -138,22 +132,3 @@ def _docs(app: FastAPI) -> None:
             swagger_css_url="/api/docs/static/swagger-ui.css",
             swagger_favicon_url="/api/docs/static/favicon.png",
         )
-
-
-def _page(stats: dict[str, Any]) -> str:
-    totals = "".join(f"<tr><th>{escape(k)}</th><td>{v:,}</td></tr>" for k, v in stats.items() if isinstance(v, int))
-    sections = "".join(
-        f"<h2>{escape(title)}</h2><table>"
-        + "".join(f"<tr><th>{escape(str(k))}</th><td>{v:,}</td></tr>" for k, v in stats[key].items())
-        + "</table>"
-        for key, title in (
-            ("reports_by_governorate", "Reports by governorate"),
-            ("reports_by_type", "Reports by violation type"),
-            ("reports_by_month", "Reports by month"),
-        )
-    )
-    return (
-        "<!doctype html><html lang='en'><head><meta charset='utf-8'><title>trucewatch</title></head><body>"
-        f"<h1>trucewatch {escape(__version__)}</h1><p>What this database holds.</p>"
-        f"<table>{totals}</table>{sections}</body></html>"
-    )

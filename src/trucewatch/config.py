@@ -33,6 +33,12 @@ class Settings(BaseSettings):
     """Where evidence files are kept, by SHA-256; empty: ``<database file>.evidence/`` (or
     ``./trucewatch-evidence/`` for a database URL)."""
 
+    tile_url: str = ""
+    """A map tile server for the web map's background (``https://tiles.example.org/{z}/{x}/{y}.png``);
+    empty (the default): no tiles, only the governorates' outlines, and no request leaves the server."""
+    tile_attribution: str = ""
+    """The credit the tile server asks for, shown on the map."""
+
     @property
     def evidence_path(self) -> Path:
         if self.evidence_dir:

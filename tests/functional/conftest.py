@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 import uvicorn
+from fastapi.routing import iter_route_contexts
 from sqlalchemy import select
 from starlette.testclient import TestClient
 from typer.testing import CliRunner, Result
@@ -168,6 +169,20 @@ def api(db_url: str, tmp_path: Path) -> Iterator[Api]:
     settings = Settings(db=db_url, evidence_dir=str(tmp_path / "evidence"))
     with TestClient(create_app(settings)) as client:
         yield Api(client, tokens, {name: ids[name] for name in SEEDED}, settings)
+
+
+def app_routes(app: Any) -> set[str]:
+    """Every route of the app as ``METHOD /path``."""
+    found = set()
+    for route in iter_route_contexts(app.routes):
+        for method in route.methods or {"GET"}:  # a mount (static files) answers GET
+            if method != "HEAD":
+                found.add(f"{method} {route.path_format}")
+    return found
+
+
+API_PATHS = ("/api/", "/healthz", "/readyz")
+"""The API's routes (and the health checks); the web UI's pages have their matrix in test_web_pages."""
 
 
 @contextmanager

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import func, select
@@ -137,6 +137,15 @@ def incident_stats(
         "by_type": _ranked(by_type),
         "by_governorate": _ranked(by_governorate),
     }
+
+
+def incident_days(session: Session, *, viewer: Viewer = OPERATOR) -> tuple[date, date] | None:
+    """The first and last day of the current reports the viewer may read that fusion placed, if any."""
+    where = [current_reports(), readable(viewer, Report.tier, Report.delegation_id), Report.incident_id.is_not(None)]
+    first, last = session.execute(
+        select(func.min(Report.occurred_at), func.max(Report.occurred_at)).where(*where)
+    ).one()
+    return (first.date(), last.date()) if first is not None and last is not None else None
 
 
 def _ranked(counts: Mapping[str, int]) -> dict[str, int]:

@@ -53,6 +53,10 @@ class TokenCache:
             return None
         return found[1]
 
+    def forget(self, token: str) -> None:
+        """Stop trusting ``token`` at once (its holder signed out)."""
+        self._found.pop(token, None)
+
     def put(self, token: str, account: Account) -> None:
         if self.seconds <= 0:
             return
@@ -73,8 +77,12 @@ async def viewer(
         if "authorization" in request.headers:
             raise Unauthenticated("the Authorization header is not 'Bearer <token>'")
         return ANONYMOUS
+    return await token_viewer(request, credentials.credentials)
+
+
+async def token_viewer(request: Request, token: str) -> Viewer:
+    """The member ``token`` speaks for (from the cache when it was found valid lately); Unauthenticated if none."""
     cache: TokenCache = request.app.state.tokens
-    token = credentials.credentials
     found = cache.get(token)
     if found is None:
         account = await run_in_threadpool(_authenticate, request.app.state.database, token)

@@ -24,6 +24,12 @@ _VILLAGE = 1_000.0
 
 
 @cache
+def governorate_outlines() -> bytes:
+    """The governorates as GeoJSON (name_en, name_ar, pcode), for a map's background."""
+    return (files("trucewatch") / "data" / "admin1.geojson").read_bytes()
+
+
+@cache
 def syria_admin_areas() -> AdminAreas:
     """The 14 governorates and 61 districts of OCHA's COD-AB, simplified."""
     data = files("trucewatch") / "data"

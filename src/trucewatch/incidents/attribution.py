@@ -156,7 +156,7 @@ def _outcome(s: Subject, versions: Sequence[Any], standings: Standings, front: f
     classes = set()
     for v in sorted(versions, key=lambda v: (v.name, v.valid_from)):
         actors = [standings.on(actor_id, s.first_day) for actor_id in v.controllers]
-        classes.add(_zone_class(actors))
+        classes.add(zone_class(actors))
         zones.append(
             {
                 "zone": v.name,
@@ -178,7 +178,7 @@ def _outcome(s: Subject, versions: Sequence[Any], standings: Standings, front: f
     return Outcome(status, zones, front_km, s.precision != "exact" or s.first_day != s.last_day)
 
 
-def _zone_class(actors: Iterable[Any]) -> Status:
+def zone_class(actors: Iterable[Any]) -> Status:
     listed = list(actors)
     covered = any(a.ceasefire_covered for a in listed)
     excluded = any(a.excluded for a in listed)

@@ -40,7 +40,7 @@ def merged_view(members: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
         "reports": len(members),
         "delegations": sorted({m["delegation"] for m in members}),
         "time": _time(members),
-        "location": _location(members),
+        "location": merged_location(members),
         "killed": _range([_total(m, KILLED) for m in members]),
         "injured": _range([_total(m, INJURED) for m in members]),
         "violation_types": _alleged(members, "violation_type"),
@@ -56,7 +56,7 @@ def disagreements(members: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
     for field in COMPARED:
         says: dict[str, list[Any]] = defaultdict(list)
         for m in members:
-            value = _value(m, field)
+            value = compared_value(m, field)
             if value is not None and value not in says[m["delegation"]]:
                 says[m["delegation"]].append(value)
         distinct = {repr(v) for values in says.values() for v in values}
@@ -65,7 +65,8 @@ def disagreements(members: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
     return out
 
 
-def _value(member: Mapping[str, Any], field: str) -> Any:
+def compared_value(member: Mapping[str, Any], field: str) -> Any:
+    """What a described report says of a compared field (its killed or injured total, its day, a folded name)."""
     if field == "killed":
         return _total(member, KILLED)
     if field == "injured":
@@ -102,7 +103,7 @@ def _time(members: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
     }
 
 
-def _location(members: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+def merged_location(members: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
     placed = [m for m in members if m.get("latitude") is not None]
     if not placed:
         return {"latitude": None, "longitude": None, "geo_precision": None, "governorates": []}

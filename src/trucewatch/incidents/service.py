@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from trucewatch.errors import NotFound
 from trucewatch.incidents.attribution import with_attributions
-from trucewatch.incidents.merged import merged_view
+from trucewatch.incidents.merged import merged_location, merged_view
 from trucewatch.incidents.models import Incident
 from trucewatch.registry.access import OPERATOR, Viewer, readable
 from trucewatch.registry.models import Delegation
@@ -29,6 +29,7 @@ class IncidentFilter:
     governorate: str | None = None
     limit: int = 100
     offset: int = 0
+    newest_first: bool = False
 
 
 @dataclass(frozen=True)
@@ -43,15 +44,7 @@ def list_incidents(session: Session, where: IncidentFilter, *, viewer: Viewer = 
     """Incidents with a member report the viewer may read that matches the filter, by the earliest
     such member. Filters and order look only at members the viewer may read: a restricted report
     never decides whether, or where, an incident is listed."""
-    conditions = [
-        readable(viewer, Report.tier, Report.delegation_id),
-        current_reports(),
-        Report.incident_id.is_not(None),
-    ]
-    if where.since is not None:
-        conditions.append(Report.occurred_at >= where.since)
-    if where.until is not None:
-        conditions.append(Report.occurred_at < where.until)
+    conditions = _readable_in_period(viewer, where)
     if where.violation_type is not None:
         conditions.append(Report.violation_type == where.violation_type)
     if where.governorate is not None:
@@ -61,7 +54,9 @@ def list_incidents(session: Session, where: IncidentFilter, *, viewer: Viewer = 
     query = (
         select(Incident)
         .join(visible, visible.c.incident_id == Incident.id)
-        .order_by(visible.c.first, Incident.id)
+        .order_by(
+            *((visible.c.first.desc(), Incident.id.desc()) if where.newest_first else (visible.c.first, Incident.id))
+        )
         .limit(where.limit)
         .offset(where.offset)
     )
@@ -146,3 +141,52 @@ def _with_members(session: Session, incidents: list[Incident], viewer: Viewer) -
         if incident_id is not None:
             members[incident_id].append(report_id)
     return [IncidentView(i, members[i.id]) for i in incidents]
+
+
+def incident_points(session: Session, where: IncidentFilter, *, viewer: Viewer = OPERATOR) -> list[dict[str, Any]]:
+    """Each located incident with a member the viewer may read in the filter's period, for a map: its
+    point, day and type as the readable members alone tell them (the merged view's rules), at most
+    ``where.limit`` of them, earliest first."""
+    conditions = _readable_in_period(viewer, where)
+    query = select(
+        Report.incident_id, Report.occurred_at, Report.violation_type, Report.latitude, Report.longitude,
+        Report.geo_precision, Report.governorate,
+    ).where(*conditions).order_by(Report.incident_id, Report.occurred_at, Report.id)  # fmt: skip
+    members: dict[int, list[Any]] = defaultdict(list)
+    for row in session.execute(query):
+        members[row.incident_id].append(row)
+    points = []
+    for incident_id, rows in members.items():
+        located = merged_location(
+            [{"latitude": r.latitude, "longitude": r.longitude, "geo_precision": r.geo_precision} for r in rows]
+        )
+        if located["latitude"] is None:
+            continue
+        kinds = Counter(r.violation_type for r in rows)
+        points.append(
+            {
+                "id": incident_id,
+                "day": min(r.occurred_at for r in rows).date().isoformat(),
+                "violation_type": min(kinds, key=lambda k: (-kinds[k], k)),
+                "latitude": located["latitude"],
+                "longitude": located["longitude"],
+                "geo_precision": located["geo_precision"],
+                "reports": len(rows),
+            }
+        )
+    points.sort(key=lambda p: (p["day"], p["id"]))
+    return points[: where.limit]
+
+
+def _readable_in_period(viewer: Viewer, where: IncidentFilter) -> list[Any]:
+    """Current reports placed in an incident, that the viewer may read, in the filter's period."""
+    conditions = [
+        readable(viewer, Report.tier, Report.delegation_id),
+        current_reports(),
+        Report.incident_id.is_not(None),
+    ]
+    if where.since is not None:
+        conditions.append(Report.occurred_at >= where.since)
+    if where.until is not None:
+        conditions.append(Report.occurred_at < where.until)
+    return conditions

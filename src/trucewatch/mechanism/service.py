@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -172,6 +172,20 @@ def describe_meetings(session: Session) -> list[dict[str, Any]]:
         }
         for m in list_meetings(session)
     ]  # fmt: skip
+
+
+Described = dict[str, Any]
+
+
+def meetings_around(
+    session: Session, day: date, *, limit: int = 3
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The next ``limit`` meetings that end on or after ``day`` (soonest first), and the last ``limit``
+    before it (latest first)."""
+    meetings = describe_meetings(session)
+    upcoming = [m for m in meetings if m["ends_on"] >= day]
+    past = [m for m in meetings if m["ends_on"] < day]
+    return upcoming[:limit], past[::-1][:limit]
 
 
 def describe_commitments(session: Session) -> list[dict[str, Any]]:

@@ -1,0 +1,79 @@
+"""The web UI: server-rendered pages over the same services and access rules as the API.
+
+``install(app, settings)`` adds the pages, their static files (Leaflet from the
+``xstatic-leaflet`` packages: nothing is fetched from outside the server), the page
+headers (:mod:`trucewatch.web.security`), and error pages: outside ``/api``, an error of
+the one exception tree becomes a page in the reader's language, not a problem document.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+import xstatic.pkg.leaflet
+import xstatic.pkg.leaflet_markercluster
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import Response
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException
+
+from trucewatch.api.problems import FALLBACK, STATUS
+from trucewatch.config import Settings
+from trucewatch.errors import InvalidInput, TrucewatchError
+from trucewatch.registry.access import ANONYMOUS
+from trucewatch.web import maps, pages, session
+from trucewatch.web.i18n import choose
+from trucewatch.web.render import page
+from trucewatch.web.security import LANG_COOKIE, SecurityHeaders
+from trucewatch.web.session import SignInFirst, to_sign_in
+
+STATIC = Path(__file__).parent / "static"
+Handler = Callable[[Request, Any], Response | Awaitable[Response]]
+
+
+def install(app: FastAPI, settings: Settings) -> None:
+    app.mount("/static/leaflet", StaticFiles(directory=xstatic.pkg.leaflet.BASE_DIR), "leaflet")
+    app.mount("/static/markercluster", StaticFiles(directory=xstatic.pkg.leaflet_markercluster.BASE_DIR), "cluster")
+    app.mount("/static", StaticFiles(directory=STATIC), "static")
+    for router in (session.router, pages.router, maps.router):
+        app.include_router(router)
+    app.add_exception_handler(SignInFirst, to_sign_in)
+    for kind in (TrucewatchError, RequestValidationError, HTTPException):
+        app.add_exception_handler(kind, _pages_or_api(app.exception_handlers[kind]))
+    app.add_middleware(SecurityHeaders, tile_origin=None)
+
+
+def _pages_or_api(api: Handler) -> Handler:
+    """The API's handler under ``/api`` (and for the health checks), an error page elsewhere."""
+
+    async def handle(request: Request, exc: Exception) -> Response:
+        path = request.url.path
+        if path.startswith(("/api/", "/healthz", "/readyz")):
+            answer = api(request, exc)
+            return await answer if isinstance(answer, Awaitable) else answer
+        return error_page(request, exc)
+
+    return handle
+
+
+def error_page(request: Request, exc: Exception) -> Response:
+    if not hasattr(request.state, "locale"):
+        request.state.locale = choose(request.cookies.get(LANG_COOKIE), request.headers.get("accept-language"))
+    status, title = _status(exc)
+    problems = [f"{p.record} · {p.field}: {p.problem}" for p in exc.problems] if isinstance(exc, InvalidInput) else []
+    if isinstance(exc, RequestValidationError):
+        problems = [f"{'.'.join(str(p) for p in e.get('loc', ()))}: {e.get('msg', '')}" for e in exc.errors()]
+    detail = str(exc.detail) if isinstance(exc, HTTPException) else str(exc)
+    context = {"status": status, "title": title, "detail": detail, "problems": problems}
+    return page(request, "error.html", ANONYMOUS, context, status=status)
+
+
+def _status(exc: Exception) -> tuple[int, str]:
+    if isinstance(exc, HTTPException):
+        return exc.status_code, "Not found" if exc.status_code == 404 else "Request refused"
+    if isinstance(exc, RequestValidationError):
+        return 422, STATUS[InvalidInput][1]
+    return next((v for k, v in STATUS.items() if isinstance(exc, k)), FALLBACK)
