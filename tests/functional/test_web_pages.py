@@ -223,6 +223,9 @@ WEB_ACCESS: dict[str, tuple[frozenset[str | None], str]] = {
     "GET /incidents": (MEMBERS, "/incidents"),
     "GET /incidents/{incident_id}": (MEMBERS, "/incidents/{shared}"),
     "GET /map": (MEMBERS, "/map"),
+    "GET /reports/new": (frozenset({"RU", "TR", "SY-GOV", "SY-OPP"}), "/reports/new"),
+    "POST /reports/new/check": (frozenset({"RU", "TR", "SY-GOV", "SY-OPP"}), ""),
+    "POST /reports/new/file": (frozenset({"RU", "TR", "SY-GOV", "SY-OPP"}), ""),
     "GET /map/zones.json": (MEMBERS, "/map/zones.json?on=2017-02-03"),
     "GET /map/incidents.json": (MEMBERS, "/map/incidents.json?since=2017-01-01&until=2017-03-31"),
     "GET /map/governorates.json": (MEMBERS, "/map/governorates.json"),
@@ -231,7 +234,7 @@ WEB_ACCESS: dict[str, tuple[frozenset[str | None], str]] = {
     "GET /static/markercluster/{path}": (EVERYONE, "/static/markercluster/leaflet.markercluster.js"),
 }
 """Every route of the web UI: who may open it (the public is sent to sign in), and the request a cell sends.
-The forms (POST) have tests of their own above."""
+The forms (POST) have tests of their own (here and in test_web_filing)."""
 
 
 def test_every_route_is_in_the_pages_matrix_or_the_apis(api: Api) -> None:
@@ -240,7 +243,7 @@ def test_every_route_is_in_the_pages_matrix_or_the_apis(api: Api) -> None:
 
 
 @pytest.mark.parametrize("code", sorted(EVERYONE, key=str))
-def test_each_page_opens_for_the_roles_that_may_read_it_and_sends_the_others_to_sign_in(
+def test_each_page_opens_for_the_roles_that_may_read_it_refuses_other_members_and_sends_the_public_to_sign_in(
     api: Api, code: str | None
 ) -> None:
     shared = incident_of(api, "RU-shared")
@@ -251,9 +254,11 @@ def test_each_page_opens_for_the_roles_that_may_read_it_and_sends_the_others_to_
             answer = client.get(path.format(shared=shared))
             if code in roles:
                 assert answer.status_code == 200, (route, answer.text[:200])
-            else:
+            elif code is None:
                 assert answer.status_code == 303, route
                 assert answer.headers["location"].startswith("/sign-in?then=")
+            else:
+                assert answer.status_code == 403, route
 
 
 def incident_of(api: Api, name: str) -> int:

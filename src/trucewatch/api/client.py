@@ -20,7 +20,7 @@ from pydantic import ValidationError
 from trucewatch.errors import FieldProblem, InvalidInput, StorageError, TrucewatchError
 from trucewatch.ledger import notes
 from trucewatch.ledger.canonical import canonical_json
-from trucewatch.ledger.entries import Signer, make_statement, sign_statements
+from trucewatch.ledger.entries import Author, Signer, make_statement, sign_statements
 from trucewatch.ledger.kinds import EntryKind, Tier
 from trucewatch.ledger.signing import DelegationKey
 from trucewatch.reports.schemas import ReportIn
@@ -33,6 +33,16 @@ BATCH = 1000
 def signed_reports(signer: Signer, reports: Sequence[Mapping[str, Any]], *, at: datetime) -> dict[str, Any]:
     """The body of ``POST /reports`` (one report) or ``/reports/batch`` (several): each report checked
     here first, in its normal form, signed by ``signer``; a restricted one as a commitment, its payload beside it."""
+    statements, restricted = report_statements(signer, reports, at=at)
+    return _body(signer, str(EntryKind.REPORT), statements, restricted, at)
+
+
+def report_statements(
+    author: Author, reports: Sequence[Mapping[str, Any]], *, at: datetime, record: str = "report"
+) -> tuple[list[bytes], dict[int, dict[str, Any]]]:
+    """The statements of reports, not yet signed: each checked here first, in its normal form; a restricted
+    one as a commitment, with its salt and payload (by position) for the request's ``restricted``.
+    :class:`InvalidInput` lists every problem of every report (``record`` 1, 2...)."""
     statements: list[bytes] = []
     restricted: dict[int, dict[str, Any]] = {}
     problems: list[FieldProblem] = []
@@ -40,16 +50,16 @@ def signed_reports(signer: Signer, reports: Sequence[Mapping[str, Any]], *, at: 
         try:
             report = ReportIn.model_validate(data, context={"now": at})
         except ValidationError as exc:
-            problems.extend(problems_of(exc, f"report {i + 1}"))
+            problems.extend(problems_of(exc, f"{record} {i + 1}"))
             continue
         payload = canonical_json(report_payload(report))
-        statement, salt = make_statement(signer, "report", payload, at, restricted=report.tier == Tier.RESTRICTED)
+        statement, salt = make_statement(author, "report", payload, at, restricted=report.tier == Tier.RESTRICTED)
         statements.append(statement)
         if salt is not None:
             restricted[i] = {"salt": base64.b64encode(salt).decode(), "payload": orjson.loads(payload)}
     if problems:
         raise InvalidInput(problems)
-    return _body(signer, str(EntryKind.REPORT), statements, restricted, at)
+    return statements, restricted
 
 
 def signed_statements(

@@ -24,7 +24,7 @@ Filer = Annotated[Viewer, Depends(allow(Action.FILE_REPORTS))]
 Reader = Annotated[Viewer, Depends(allow(Action.READ_REPORTS))]
 
 
-async def _file(writer: ReportWriter, who: Viewer, body: SignedIn | SignedBatchIn) -> Receipt:
+async def file_signed_body(writer: ReportWriter, who: Viewer, body: SignedIn | SignedBatchIn) -> Receipt:
     submission, restricted = body.submission()
     opening = partial(open_signed_reports, submission, restricted, author=str(who.delegation), now=now())
     # one report is checked at once; a batch (up to 1,000) on a worker thread, the server answering others meanwhile
@@ -35,12 +35,12 @@ async def _file(writer: ReportWriter, who: Viewer, body: SignedIn | SignedBatchI
 
 @router.post("", status_code=201, summary="File one report, signed by your delegation's key")
 async def file_report(writer: Writer, who: Filer, body: SignedIn) -> Receipt:
-    return await _file(writer, who, body)
+    return await file_signed_body(writer, who, body)
 
 
 @router.post("/batch", status_code=201, summary="File up to 1,000 reports, signed once through a seal")
 async def file_batch(writer: Writer, who: Filer, body: SignedBatchIn) -> Receipt:
-    return await _file(writer, who, body)
+    return await file_signed_body(writer, who, body)
 
 
 @router.get("", summary="Reports you may read, oldest first, filtered, one page at a time")

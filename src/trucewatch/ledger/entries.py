@@ -64,14 +64,18 @@ class EntryError(TrucewatchError):
     """An entry line that is not well formed: says what is wrong (the caller adds which entry)."""
 
 
-class Signer(Protocol):
-    """Whoever signs entries: a delegation's key, held by the client."""
+class Author(Protocol):
+    """Who states: a delegation and the id of the key it signs with."""
 
     @property
     def delegation(self) -> str: ...
 
     @property
     def key_id(self) -> str: ...
+
+
+class Signer(Author, Protocol):
+    """Whoever signs entries: a delegation's key, held by the client."""
 
     def sign(self, message: bytes) -> bytes: ...
 
@@ -116,7 +120,7 @@ def encode_statement(
 
 
 def make_statement(
-    signer: Signer, kind: str, data: bytes, at: datetime, *, restricted: bool
+    signer: Author, kind: str, data: bytes, at: datetime, *, restricted: bool
 ) -> tuple[bytes, bytes | None]:
     """``signer``'s statement of a payload (canonical bytes) and, for a restricted one, the salt of the
     commitment it holds instead of the payload (None for a payload shown in the log)."""

@@ -24,7 +24,7 @@ from trucewatch.api.problems import FALLBACK, STATUS
 from trucewatch.config import Settings
 from trucewatch.errors import InvalidInput, TrucewatchError
 from trucewatch.registry.access import ANONYMOUS
-from trucewatch.web import maps, pages, session
+from trucewatch.web import filing, maps, pages, session
 from trucewatch.web.i18n import choose
 from trucewatch.web.render import page
 from trucewatch.web.security import LANG_COOKIE, SecurityHeaders
@@ -38,7 +38,7 @@ def install(app: FastAPI, settings: Settings) -> None:
     app.mount("/static/leaflet", StaticFiles(directory=xstatic.pkg.leaflet.BASE_DIR), "leaflet")
     app.mount("/static/markercluster", StaticFiles(directory=xstatic.pkg.leaflet_markercluster.BASE_DIR), "cluster")
     app.mount("/static", StaticFiles(directory=STATIC), "static")
-    for router in (session.router, pages.router, maps.router):
+    for router in (session.router, pages.router, maps.router, filing.router):
         app.include_router(router)
     app.add_exception_handler(SignInFirst, to_sign_in)
     for kind in (TrucewatchError, RequestValidationError, HTTPException):
@@ -47,11 +47,12 @@ def install(app: FastAPI, settings: Settings) -> None:
 
 
 def _pages_or_api(api: Handler) -> Handler:
-    """The API's handler under ``/api`` (and for the health checks), an error page elsewhere."""
+    """The API's handler (problem details) under ``/api``, for the health checks and for a page's script
+    (which asks for JSON); an error page for a browser."""
 
     async def handle(request: Request, exc: Exception) -> Response:
         path = request.url.path
-        if path.startswith(("/api/", "/healthz", "/readyz")):
+        if path.startswith(("/api/", "/healthz", "/readyz")) or "json" in request.headers.get("accept", ""):
             answer = api(request, exc)
             return await answer if isinstance(answer, Awaitable) else answer
         return error_page(request, exc)

@@ -53,6 +53,8 @@ def environment(locale: str) -> Environment:
     env.filters["label"] = lambda v: label(v, locale)
     env.filters["governorate"] = lambda p: governorate_label(p, locale)
     env.filters["local_name"] = lambda names, default: local_name(names or {}, default, locale)
+    env.filters["label_pair"] = lambda v: (v, label(v, locale))
+    env.filters["language_pair"] = lambda code: (code, language_name(code))
     env.globals.update(version=__version__, locales=[(c, language_name(c)) for c in LOCALES])
     return env
 
