@@ -20,6 +20,10 @@ from trucewatch.store.engine import open_database
 HTTPS = "https://testserver"
 PAGES = (
     "/",
+    "/actors",
+    "/zones",
+    "/meetings",
+    "/ledger",
     "/incidents",
     "/map",
     "/map/incidents.json?since=2017-01-01&until=2017-12-31",
@@ -229,6 +233,10 @@ WEB_ACCESS: dict[str, tuple[frozenset[str | None], str]] = {
     "GET /map/zones.json": (MEMBERS, "/map/zones.json?on=2017-02-03"),
     "GET /map/incidents.json": (MEMBERS, "/map/incidents.json?since=2017-01-01&until=2017-03-31"),
     "GET /map/governorates.json": (MEMBERS, "/map/governorates.json"),
+    "GET /actors": (MEMBERS, "/actors"),
+    "GET /zones": (MEMBERS, "/zones?on=2017-02-03"),
+    "GET /meetings": (MEMBERS, "/meetings"),
+    "GET /ledger": (EVERYONE, "/ledger?index=1"),
     "GET /static/{path}": (EVERYONE, "/static/app.css"),
     "GET /static/leaflet/{path}": (EVERYONE, "/static/leaflet/leaflet.js"),
     "GET /static/markercluster/{path}": (EVERYONE, "/static/markercluster/leaflet.markercluster.js"),
@@ -271,3 +279,28 @@ def incident_of(api: Api, name: str) -> int:
             return found.incident_id
     finally:
         db.dispose()
+
+
+def test_the_ledger_page_verifies_an_entrys_inclusion_by_its_hash_for_anyone(api: Api) -> None:
+    public = browser(api)
+    by_index = public.get("/ledger?index=2")
+    assert "Verified: entry 2 is in the checkpoint of" in by_index.text
+    leaf = re.search(r"Leaf hash</dt><dd><code>([0-9a-f]{64})</code>", by_index.text)
+    assert leaf is not None
+    by_hash = public.get(f"/ledger?entry={leaf.group(1).upper()}")
+    assert "Verified: entry 2 is in the checkpoint of" in by_hash.text
+    wrong = public.get("/ledger?entry=not-a-hash")
+    assert wrong.status_code == 422
+    assert "an entry hash is 64 hexadecimal characters" in wrong.text
+    unknown = public.get("/ledger?entry=" + "0" * 64)
+    assert unknown.status_code == 404
+
+
+def test_actors_show_their_designation_history_in_the_readers_language(guarantor: TestClient) -> None:
+    english = guarantor.get("/actors").text
+    assert "Islamic State of Iraq and the Levant" in english
+    assert "UN Security Council" in english
+    russian = guarantor.get("/actors?lang=ru").text
+    assert '<html lang="ru"' in russian
+    assert "Исламское государство" in russian
+    assert "دولت اسلامی عراق و شام" in guarantor.get("/actors?lang=fa").text

@@ -24,7 +24,7 @@ from trucewatch.ledger.entries import parse_line
 from trucewatch.ledger.keyring import WITNESS, Keyring
 from trucewatch.ledger.kinds import MECHANISM
 from trucewatch.ledger.models import Checkpoint, Cosignature, Entry
-from trucewatch.ledger.service import load_checker, load_keyring, next_index, nodes
+from trucewatch.ledger.service import entry_at, entry_by_hash, load_checker, load_keyring, next_index, nodes
 from trucewatch.ledger.signing import DelegationKey
 
 
@@ -213,3 +213,29 @@ def consistency_proof(session: Session, size1: int, size2: int) -> list[bytes]:
         problem = f"needs 0 < size1 <= size2 <= {current} (the log's size); got {size1} and {size2}"
         raise InvalidInput([FieldProblem("query", "size2" if size1 <= size2 else "size1", problem)])
     return merkle.consistency_proof(size1, size2, lambda keys: nodes(session, keys))
+
+
+@dataclass(frozen=True, slots=True)
+class Inclusion:
+    """An entry's inclusion proof, checked against a checkpoint's root (or, for an entry the latest
+    checkpoint does not yet cover, against the current tree's root, with ``checkpoint`` None)."""
+
+    index: int
+    leaf_hash: bytes
+    tree_size: int
+    root: bytes
+    hashes: list[bytes]
+    checkpoint: Published | None
+
+
+def proven_inclusion(session: Session, *, index: int | None = None, digest: bytes | None = None) -> Inclusion:
+    """The inclusion proof of an entry (by index or by its leaf hash) in the latest checkpoint that
+    covers it, verified here as a reader would (RFC 9162 section 2.1.3.2); NotFound for no such entry."""
+    found = entry_by_hash(session, digest) if digest is not None else entry_at(session, index)
+    latest = published(session)
+    checkpoint = latest[-1] if latest and latest[-1].size > found.idx else None
+    size = checkpoint.size if checkpoint else tree_size(session)
+    root = checkpoint.root if checkpoint else root_at(session, size)
+    proof = inclusion_proof(session, found.idx, size)
+    merkle.verify_inclusion(found.idx, size, found.hash, proof, root)
+    return Inclusion(found.idx, found.hash, size, root, proof, checkpoint)

@@ -24,7 +24,7 @@ from trucewatch.api.problems import FALLBACK, STATUS
 from trucewatch.config import Settings
 from trucewatch.errors import InvalidInput, TrucewatchError
 from trucewatch.registry.access import ANONYMOUS
-from trucewatch.web import filing, maps, pages, session
+from trucewatch.web import filing, maps, pages, records, session
 from trucewatch.web.i18n import choose
 from trucewatch.web.render import page
 from trucewatch.web.security import LANG_COOKIE, SecurityHeaders
@@ -38,7 +38,7 @@ def install(app: FastAPI, settings: Settings) -> None:
     app.mount("/static/leaflet", StaticFiles(directory=xstatic.pkg.leaflet.BASE_DIR), "leaflet")
     app.mount("/static/markercluster", StaticFiles(directory=xstatic.pkg.leaflet_markercluster.BASE_DIR), "cluster")
     app.mount("/static", StaticFiles(directory=STATIC), "static")
-    for router in (session.router, pages.router, maps.router, filing.router):
+    for router in (session.router, pages.router, maps.router, filing.router, records.router):
         app.include_router(router)
     app.add_exception_handler(SignInFirst, to_sign_in)
     for kind in (TrucewatchError, RequestValidationError, HTTPException):
