@@ -1,4 +1,5 @@
 import json
+import re
 from pathlib import Path
 
 from sqlalchemy.orm import Session
@@ -8,12 +9,21 @@ from tests.factories import seed_registry
 from tests.functional.conftest import Run, stats
 from trucewatch.demo.build import demo_reports
 from trucewatch.ledger.kinds import MECHANISM
+from trucewatch.registry.passwords import check_password
+from trucewatch.store.engine import open_database
 
 
-def test_demo_builds_a_realistic_mechanism_from_real_events(cli: Run, tmp_path: Path) -> None:
+def test_demo_builds_a_realistic_mechanism_from_real_events(cli: Run, tmp_path: Path, db_url: str) -> None:
     built = cli("demo", "--no-serve", "--seed", "2017", "--keys-dir", str(tmp_path / "keys"))
     assert built.exit_code == 0, built.output
     assert "cosigned by UN, US, JO" in built.stdout
+    accounts = re.findall(r"│ (\w+) +│ ([A-Z-]+) +│ demo +│ (\S+) +│", built.stdout)
+    assert {code for _, code, _ in accounts} == {"RU", "TR", "IR", "SY-GOV", "SY-OPP", "UN", "US", "JO", "KZ"}
+    assert {role for role, _, _ in accounts} == {"guarantor", "party", "observer", "secretariat"}
+    db = open_database(db_url)
+    with db.begin() as session:
+        assert all(check_password(session, code, "demo", password) for _, code, password in accounts)
+    db.dispose()
     key_files = sorted(p.name for p in (tmp_path / "keys").iterdir())
     assert key_files[:3] == ["IR.key", "JO.key", "KZ.key"]
     assert "mechanism.key" in key_files

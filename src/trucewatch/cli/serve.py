@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 import uvicorn
 from rich.progress import Progress
+from rich.table import Table
 
 from trucewatch.app import create_app
 from trucewatch.cli.common import (
@@ -22,7 +23,7 @@ from trucewatch.cli.common import (
     unit_of_work,
 )
 from trucewatch.config import Settings
-from trucewatch.demo.build import build_demo
+from trucewatch.demo.build import DemoAccount, build_demo
 from trucewatch.demo.facts import ucdp_events
 from trucewatch.ledger.signing import DelegationKey, key_file
 from trucewatch.store.engine import analyze
@@ -77,8 +78,19 @@ def demo(
         f"every entry is signed: checkpoint of {summary.checkpoint_size:,} entries cosigned by "
         f"{', '.join(summary.cosigned_by)}; the demo's key files (not secret) are in {keys_dir}/"
     )
+    print_accounts(summary.accounts, host or "127.0.0.1", port or 8000)
     if not no_serve:
         _serve(settings_for(db), host, port)
+
+
+def print_accounts(accounts: Sequence[DemoAccount], host: str, port: int) -> None:
+    """The demo's sign-ins, one per delegation: the passwords were made for this build."""
+    table = Table(title=f"Sign in at http://{host}:{port}/sign-in (demo accounts; passwords made for this build)")
+    for column in ("role", "delegation", "login", "password"):
+        table.add_column(column)
+    for a in accounts:
+        table.add_row(a.role, a.delegation, a.login, a.password)
+    out.print(table)
 
 
 def write_demo_keys(directory: Path, keys: Sequence[DelegationKey]) -> None:

@@ -5,9 +5,10 @@ from __future__ import annotations
 import base64
 import hashlib
 import random
+import secrets
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from sqlalchemy import select
@@ -27,6 +28,7 @@ from trucewatch.ledger.service import count_entries
 from trucewatch.ledger.signing import DelegationKey, KeyPair
 from trucewatch.mechanism.service import add_commitments, add_meetings
 from trucewatch.registry.models import ActorName
+from trucewatch.registry.passwords import set_password
 from trucewatch.registry.schemas import DelegationIn, KeyIn
 from trucewatch.registry.service import ActorIndex, add_actors, add_delegations, start_log
 from trucewatch.reports.files import Read
@@ -74,6 +76,29 @@ class DemoSummary:
     """Days on which the demo's map of control changes."""
     incidents: int = 0
     """Incidents the reports were fused into (a full re-fusion, its model learned from them)."""
+    accounts: tuple[DemoAccount, ...] = ()
+    """One web sign-in per delegation, its password made for this build."""
+
+
+@dataclass(frozen=True)
+class DemoAccount:
+    role: str
+    delegation: str
+    login: str
+    password: str = field(repr=False)
+
+
+DEMO_LOGIN = "demo"
+
+
+def demo_accounts(session: Session, delegations: Sequence[DelegationIn], *, now: datetime) -> tuple[DemoAccount, ...]:
+    """A member ``demo`` in every delegation, with a new random password (local access state, not entries)."""
+    made = []
+    for d in delegations:
+        password = secrets.token_urlsafe(12)
+        set_password(session, d.code, DEMO_LOGIN, password, now=now)
+        made.append(DemoAccount(str(d.role), d.code, DEMO_LOGIN, password))
+    return tuple(made)
 
 
 def build_demo(
@@ -119,6 +144,7 @@ def build_demo(
         witnesses,
         len(maps),
         fused["incidents"],
+        demo_accounts(session, facts.delegations, now=now),
     )
 
 
