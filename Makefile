@@ -13,8 +13,12 @@ lint:  ## ruff, formatting, mypy strict, the import-linter contracts, generated 
 	lint-imports
 	$(PYTHON) -m trucewatch.docgen --check
 
-test:  ## the whole suite, on SQLite and PostgreSQL, with the coverage gate
+test: node_modules/axe-core/axe.min.js  ## the whole suite, on SQLite and PostgreSQL, with the coverage gate
 	$(PYTHON) -m pytest --cov --cov-report=term
+
+node_modules/axe-core/axe.min.js: package-lock.json  ## axe-core from the npm registry, for the browser tests' accessibility checks
+	@if command -v npm >/dev/null; then npm ci --no-audit --no-fund --ignore-scripts; \
+	else echo "npm is missing: the accessibility checks cannot run (they fail in CI, skip elsewhere)"; fi
 
 check: lint test
 
@@ -26,7 +30,7 @@ docs:  ## regenerate docs/data-model.md from the code's own tables
 
 messages:  ## extract the web UI's strings and update every catalog (then translate the new ones)
 	pybabel extract -F babel.cfg -k N_ --no-location --sort-output --omit-header -o src/trucewatch/web/locales/messages.pot .
-	pybabel update -i src/trucewatch/web/locales/messages.pot -d src/trucewatch/web/locales --no-wrap --no-fuzzy-matching --omit-header
+	pybabel update -i src/trucewatch/web/locales/messages.pot -d src/trucewatch/web/locales --no-wrap --no-fuzzy-matching --ignore-pot-creation-date
 
 serve:  ## serve ./trucewatch.db
 	trucewatch serve

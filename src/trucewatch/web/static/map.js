@@ -157,7 +157,8 @@
   function focusIncident(id) {
     var marker = markers[id];
     if (!marker) { return; }
-    cluster.zoomToShowLayer(marker, function () { marker.openPopup(); });
+    map.setView(marker.getLatLng(), 11, { animate: false });
+    L.popup().setLatLng(marker.getLatLng()).setContent(marker.getPopup().getContent()).openOn(map);
   }
 
   slider.addEventListener("input", function () { show(dayOfSlider()); });
@@ -186,6 +187,7 @@
     return show(data.day);
   }).then(function () {
     if (data.incident) { focusIncident(Number(data.incident)); }
+    el.dataset.readyAt = String(Math.round(performance.now()));
     el.dataset.ready = "true";
   }).catch(function () { status.textContent = data.tFailed; });
 }());
