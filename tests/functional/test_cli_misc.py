@@ -112,11 +112,12 @@ def test_the_installed_command_fails_with_a_message_not_a_traceback(tmp_path: Pa
     assert "Traceback" not in result.stderr
 
 
-def test_home_page_says_what_the_database_holds(db_url: str) -> None:
+def test_the_home_page_asks_the_public_to_sign_in(db_url: str) -> None:
     with TestClient(create_app(Settings(db=db_url))) as client:
         page = client.get("/")
         assert page.status_code == 200
-        assert "<th>reports</th><td>0</td>" in page.text
+        assert page.url.path == "/sign-in"
+        assert '<input id="password" name="password" type="password"' in page.text
         assert client.get("/healthz").json() == {"status": "ok"}
 
 
@@ -146,7 +147,7 @@ def test_serve_starts_answers_and_stops_cleanly(tmp_path: Path) -> None:
                 break
             except OSError:
                 time.sleep(0.1)
-        assert "What this database holds" in body
+        assert "Sign in · trucewatch" in body
     finally:
         server.send_signal(signal.SIGINT)
         _out, err = server.communicate(timeout=10)

@@ -12,8 +12,15 @@ The demo database is built once for the module (about 15 s) and served by a real
 from __future__ import annotations
 
 import json
+import os
+import socket
 import statistics
+import subprocess
+import sys
+import time
+import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -116,8 +123,36 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
     analyze(db)
     db.dispose()
     write_demo_keys(folder / "keys", summary.keys.all())
-    with serve(url) as base:
+    with served(folder / "demo.db") as base:
         yield Demo(base, {a.delegation: a for a in summary.accounts}, folder / "keys", url)
+
+
+@contextmanager
+def served(path: Path) -> Iterator[str]:
+    """``trucewatch serve`` in a process of its own, as a delegation runs it: its speed is the product's,
+    not slowed by the test run's coverage tracing (whose variables are left out of its environment)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    environment = {k: v for k, v in os.environ.items() if not k.startswith(("COV_CORE", "COVERAGE"))}
+    command = [sys.executable, "-m", "trucewatch", "serve", "--db", str(path), "--port", str(port)]
+    server = subprocess.Popen(command, env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                with urllib.request.urlopen(base + "/healthz", timeout=1):  # noqa: S310 - our own server
+                    break
+            except OSError:
+                assert server.poll() is None, server.stderr.read().decode() if server.stderr else "the server stopped"
+                time.sleep(0.1)
+        yield base
+    finally:
+        server.terminate()
+        server.wait(10)
+        if server.stderr:
+            server.stderr.close()
 
 
 @pytest.fixture

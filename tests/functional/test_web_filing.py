@@ -73,6 +73,7 @@ def test_a_key_of_another_delegation_or_none_is_refused_at_the_key_field(api: Ap
 
 def test_a_checked_report_signed_in_the_browser_is_filed_and_shown_as_text(api: Api) -> None:
     with browser(api, "RU") as client:
+        before = dashboard_count(client)
         checked = post(client, "/reports/new/check", {"fields": FORM, "public_key": public_key("RU")})
         assert checked.status_code == 200, checked.text
         statement = checked.json()["statement"]
@@ -87,6 +88,13 @@ def test_a_checked_report_signed_in_the_browser_is_filed_and_shown_as_text(api: 
         assert "<script>alert" not in page
         again = post(client, "/reports/new/file", {"statement": _json(statement), "sig": sign("RU", statement)})
         assert again.json()["unchanged"] == 1
+        assert dashboard_count(client) == before + 1  # the dashboard's kept figures follow the log
+
+
+def dashboard_count(client: TestClient) -> int:
+    found = re.search(r'<p class="lead">(\d+) incident', client.get("/?since=2017-01-01&until=2017-03-31").text)
+    assert found is not None
+    return int(found.group(1))
 
 
 def test_a_restricted_report_is_signed_as_a_commitment_with_its_payload_beside_it(api: Api) -> None:

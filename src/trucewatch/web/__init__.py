@@ -40,6 +40,7 @@ def install(app: FastAPI, settings: Settings) -> None:
     app.mount("/static", StaticFiles(directory=STATIC), "static")
     for router in (session.router, pages.router, maps.router, filing.router, records.router):
         app.include_router(router)
+    app.state.web_memo = pages.Memo()
     app.add_exception_handler(SignInFirst, to_sign_in)
     for kind in (TrucewatchError, RequestValidationError, HTTPException):
         app.add_exception_handler(kind, _pages_or_api(app.exception_handlers[kind]))

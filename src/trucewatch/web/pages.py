@@ -5,12 +5,16 @@ Each page names its JSON twin (the API route that answers the same question) at 
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
+from collections.abc import Hashable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, Response
+from sqlalchemy.orm import Session
 
 from trucewatch.analytics.plots import hot_spots, violations_by_day
 from trucewatch.analytics.stats import incident_days, incident_stats
@@ -19,11 +23,11 @@ from trucewatch.errors import FieldProblem, InvalidInput
 from trucewatch.geo.admin import syria_admin_areas
 from trucewatch.incidents.attribution import with_attributions
 from trucewatch.incidents.service import IncidentFilter, describe_incidents, get_incident, list_incidents
+from trucewatch.ledger.checkpoints import tree_size
 from trucewatch.mechanism.service import meetings_around
 from trucewatch.registry.access import Action, Viewer
 from trucewatch.reports.service import describe_report
 from trucewatch.reports.taxonomy import ViolationType
-from trucewatch.store.engine import Database
 from trucewatch.web.i18n import translations
 from trucewatch.web.render import page
 from trucewatch.web.session import may
@@ -74,8 +78,7 @@ Until = Annotated[date | None, Query()]
 @router.get("/")
 def dashboard(request: Request, db: Db, who: StatsReader, since: Since = None, until: Until = None) -> HTMLResponse:
     with db.begin() as session:
-        chosen = period(session, who, since, until)
-        stats = incident_stats(session, viewer=who, since=chosen.since, until=chosen.until)
+        chosen, stats = _stats(request, session, who, since, until)
         newest = IncidentFilter(chosen.since, chosen.until, limit=8, newest_first=True)
         incidents = describe_incidents(session, list_incidents(session, newest, viewer=who), viewer=who)
         upcoming, recent = meetings_around(session, now().date())
@@ -87,7 +90,8 @@ def dashboard(request: Request, db: Db, who: StatsReader, since: Since = None, u
 @router.get("/charts/violations.svg")
 def violations_chart(request: Request, db: Db, who: StatsReader, since: Since = None, until: Until = None) -> Response:
     locale = request.state.locale
-    chosen, stats = _stats(db, who, since, until)
+    with db.begin() as session:
+        chosen, stats = _stats(request, session, who, since, until)
     counts = {date.fromisoformat(d): n for d, n in stats["by_day"].items()}
     names = {str(t): type_label(str(t), locale) for t in ViolationType}
     title = _t(request, "Violations by day and type")
@@ -99,7 +103,8 @@ def violations_chart(request: Request, db: Db, who: StatsReader, since: Since = 
 
 @router.get("/charts/hot-spots.svg")
 def hot_spots_chart(request: Request, db: Db, who: StatsReader, since: Since = None, until: Until = None) -> Response:
-    _, stats = _stats(db, who, since, until)
+    with db.begin() as session:
+        _, stats = _stats(request, session, who, since, until)
     names = governorate_names(request.state.locale)
     counts = {names.get(name, name): n for name, n in stats["by_governorate"].items()}
     return _svg(hot_spots(counts, title=_t(request, "Hot spots by governorate"), empty=_t(request, "No violation")))
@@ -151,10 +156,41 @@ def incident(request: Request, db: Db, who: IncidentReader, incident_id: int) ->
     return page(request, "incident.html", who, context)
 
 
-def _stats(db: Database, who: Viewer, since: date | None, until: date | None) -> tuple[Period, dict[str, Any]]:
-    with db.begin() as session:
-        chosen = period(session, who, since, until)
-        return chosen, incident_stats(session, viewer=who, since=chosen.since, until=chosen.until)
+def _stats(
+    request: Request, session: Session, who: Viewer, since: date | None, until: date | None
+) -> tuple[Period, dict[str, Any]]:
+    """The period and its incident statistics for this reader. The dashboard and its two charts ask the
+    same question at once: the answer is kept per reader's scope, period and log size (every change to
+    the records is an entry, so a new entry makes a new key)."""
+    chosen = period(session, who, since, until)
+    key = (who.role, who.delegation, chosen.start, chosen.end, tree_size(session))
+    memo: Memo = request.app.state.web_memo
+    found = memo.get(key)
+    if found is None:
+        found = memo.put(key, incident_stats(session, viewer=who, since=chosen.since, until=chosen.until))
+    return chosen, found
+
+
+class Memo:
+    """The last ``size`` answers, by key, shared by the server's threads."""
+
+    def __init__(self, size: int = 64) -> None:
+        self.size = size
+        self._found: OrderedDict[Hashable, Any] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: Hashable) -> Any:
+        with self._lock:
+            if key in self._found:
+                self._found.move_to_end(key)
+            return self._found.get(key)
+
+    def put(self, key: Hashable, value: Any) -> Any:
+        with self._lock:
+            self._found[key] = value
+            while len(self._found) > self.size:
+                self._found.popitem(last=False)
+        return value
 
 
 def _t(request: Request, text: str) -> str:
