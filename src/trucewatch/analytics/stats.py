@@ -31,6 +31,10 @@ TOTALS = {
 }
 
 
+UNKNOWN = "(unknown)"
+"""The key of the records whose governorate, perpetrator... is not known."""
+
+
 def database_stats(session: Session, *, viewer: Viewer = OPERATOR) -> dict[str, Any]:
     """Totals and breakdowns of what ``viewer`` may read; ``reports`` counts current reports only
     (corrections replace what they correct)."""
@@ -45,8 +49,8 @@ def database_stats(session: Session, *, viewer: Viewer = OPERATOR) -> dict[str, 
     areas = syria_admin_areas()
     counted = _by(session, Report.governorate, current_reports(), seen)
     every = {areas.governorate_name(code): counted.get(code, 0) for code in areas.governorates}
-    if "(unknown)" in counted:
-        every["(unknown)"] = counted["(unknown)"]
+    if UNKNOWN in counted:
+        every[UNKNOWN] = counted[UNKNOWN]
     stats["reports_by_governorate"] = _ranked(every)
     stats["reports_by_month"] = _by_month(session, seen)
     return stats
@@ -64,7 +68,7 @@ def _count(session: Session, model: Any, *, current: bool | None = None, where: 
 def _by(session: Session, column: Any, *where: Any) -> dict[str, int]:
     """Counts of reports by ``column``, most first, among those matching every condition of ``where``."""
     query = select(column, func.count()).where(*where).group_by(column).order_by(func.count().desc(), column)
-    return {str(key) if key is not None else "(unknown)": n for key, n in session.execute(query)}
+    return {str(key) if key is not None else UNKNOWN: n for key, n in session.execute(query)}
 
 
 def _by_month(session: Session, seen: Any) -> dict[str, int]:
@@ -98,7 +102,7 @@ def report_stats(
         "by_governorate": {
             (areas.governorate_name(k) if k in areas.governorates else k): n for k, n in by_area.items()
         },
-        "by_perpetrator": {str(k) if k is not None else "(unknown)": n for k, n in by_actor},
+        "by_perpetrator": {str(k) if k is not None else UNKNOWN: n for k, n in by_actor},
         "by_day": {str(k): n for k, n in by_day},
     }
 
@@ -127,7 +131,7 @@ def incident_stats(
         day = min(at for at, _, _ in rows).date().isoformat()
         kind = _most(Counter(t for _, t, _ in rows))
         named = Counter(g for _, _, g in rows if g)
-        place = areas.governorate_name(_most(named)) if named else "(unknown)"
+        place = areas.governorate_name(_most(named)) if named else UNKNOWN
         by_day.setdefault(day, Counter())[kind] += 1
         by_type[kind] += 1
         by_governorate[place] += 1

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from trucewatch.analytics.stats import UNKNOWN
 from trucewatch.geo.admin import syria_admin_areas
 from trucewatch.incidents.merged import compared_value
 from trucewatch.web.i18n import translations
@@ -68,4 +69,5 @@ def _shown(report: Mapping[str, Any], field: str, locale: str) -> str:
 def governorate_names(locale: str) -> dict[str, str]:
     """Each governorate's English name (as the statistics give it) in the reader's script."""
     areas = syria_admin_areas()
-    return {area.name_en: governorate_label(code, locale) for code, area in areas.governorates.items()}
+    names = {area.name_en: governorate_label(code, locale) for code, area in areas.governorates.items()}
+    return names | {UNKNOWN: translations(locale).gettext(N_("(unknown)"))}
