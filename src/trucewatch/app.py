@@ -31,9 +31,11 @@ from trucewatch.registry.access import ANONYMOUS, allowed
 from trucewatch.store.engine import open_database
 from trucewatch.store.migrate import upgrade
 from trucewatch.web import install as install_web
+from trucewatch.web import tile_origin
 
 
 def create_app(settings: Settings) -> FastAPI:
+    tile_origin(settings.tile_url)  # a bad setting is refused before anything is opened
     database = open_database(settings.database_url)
     upgrade(database)
 

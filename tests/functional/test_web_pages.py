@@ -11,7 +11,8 @@ from starlette.testclient import TestClient
 
 from tests.conftest import NOW
 from tests.functional.conftest import API_PATHS, MARKER, Api, app_routes
-from trucewatch.errors import Unauthenticated
+from trucewatch.app import create_app
+from trucewatch.errors import ConfigError, Unauthenticated
 from trucewatch.registry.passwords import set_password
 from trucewatch.registry.tokens import authenticate
 from trucewatch.reports.models import Report
@@ -304,3 +305,18 @@ def test_actors_show_their_designation_history_in_the_readers_language(guarantor
     assert '<html lang="ru"' in russian
     assert "Исламское государство" in russian
     assert "دولت اسلامی عراق و شام" in guarantor.get("/actors?lang=fa").text
+
+
+def test_a_configured_tile_server_is_the_one_outside_origin_the_map_may_load_images_from(api: Api) -> None:
+    settings = api.settings.model_copy(
+        update={"tile_url": "https://tiles.example.org/{z}/{x}/{y}.png", "tile_attribution": "© Example"}
+    )
+    with TestClient(create_app(settings), base_url=HTTPS, follow_redirects=False) as client:
+        signed = client.post("/sign-in", data={"csrf": csrf(client), "token": api.tokens["UN"]})
+        assert signed.status_code == 303
+        page = client.get("/map")
+    assert "img-src 'self' data: https://tiles.example.org;" in page.headers["content-security-policy"]
+    assert 'data-tiles="https://tiles.example.org/{z}/{x}/{y}.png"' in page.text
+    assert 'data-tiles-credit="© Example"' in page.text
+    with pytest.raises(ConfigError, match="not an http"):
+        create_app(settings.model_copy(update={"tile_url": "tiles.example.org"}))

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import xstatic.pkg.leaflet
 import xstatic.pkg.leaflet_markercluster
@@ -22,7 +23,7 @@ from starlette.exceptions import HTTPException
 
 from trucewatch.api.problems import FALLBACK, STATUS
 from trucewatch.config import Settings
-from trucewatch.errors import InvalidInput, TrucewatchError
+from trucewatch.errors import ConfigError, InvalidInput, TrucewatchError
 from trucewatch.registry.access import ANONYMOUS
 from trucewatch.web import filing, maps, pages, records, session
 from trucewatch.web.i18n import choose
@@ -44,7 +45,19 @@ def install(app: FastAPI, settings: Settings) -> None:
     app.add_exception_handler(SignInFirst, to_sign_in)
     for kind in (TrucewatchError, RequestValidationError, HTTPException):
         app.add_exception_handler(kind, _pages_or_api(app.exception_handlers[kind]))
-    app.add_middleware(SecurityHeaders, tile_origin=None)
+    app.add_middleware(SecurityHeaders, tile_origin=tile_origin(settings.tile_url))
+
+
+def tile_origin(url: str) -> str | None:
+    """The origin (scheme and host) of a tile URL template, which the pages' CSP must admit for images."""
+    if not url:
+        return None
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ConfigError(
+            f"the tile URL {url!r} is not an http(s) URL template such as https://tiles.example.org/{{z}}/{{x}}/{{y}}.png"
+        )
+    return f"{parts.scheme}://{parts.netloc}"
 
 
 def _pages_or_api(api: Handler) -> Handler:
