@@ -248,6 +248,9 @@ def test_an_incident_shows_each_delegations_report_side_by_side_with_disagreemen
     assert columns == reports
     assert page.locator("table.disagreements tbody tr").count() >= 1
     assert page.locator("table.side-by-side tr.disputed").count() >= 1
+    assert page.locator("table.side-by-side .verified").count() == reports  # each report proven in the log
+    attribution = page.inner_text("dl.facts")
+    assert "hts" not in attribution.split()  # actors by name, not by registry key
 
 
 # --- The map through time -----------------------------------------------------------------------

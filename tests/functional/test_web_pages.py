@@ -320,3 +320,10 @@ def test_a_configured_tile_server_is_the_one_outside_origin_the_map_may_load_ima
     assert 'data-tiles-credit="© Example"' in page.text
     with pytest.raises(ConfigError, match="not an http"):
         create_app(settings.model_copy(update={"tile_url": "tiles.example.org"}))
+
+
+def test_an_incident_page_proves_each_of_its_reports_in_the_log(api: Api, guarantor: TestClient) -> None:
+    page = guarantor.get(f"/incidents/{incident_of(api, 'RU-shared')}").text
+    assert re.search(
+        r'<a href="/ledger\?index=\d+">#\d+</a><br><span class="verified">✓ proven in the checkpoint of', page
+    )

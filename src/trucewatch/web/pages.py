@@ -23,15 +23,16 @@ from trucewatch.errors import FieldProblem, InvalidInput
 from trucewatch.geo.admin import syria_admin_areas
 from trucewatch.incidents.attribution import with_attributions
 from trucewatch.incidents.service import IncidentFilter, describe_incidents, get_incident, list_incidents
-from trucewatch.ledger.checkpoints import tree_size
+from trucewatch.ledger.checkpoints import proven_inclusion, tree_size
 from trucewatch.mechanism.service import meetings_around
 from trucewatch.registry.access import Action, Viewer
+from trucewatch.registry.service import list_actors
 from trucewatch.reports.service import describe_report
 from trucewatch.reports.taxonomy import ViolationType
 from trucewatch.web.i18n import translations
 from trucewatch.web.render import page
 from trucewatch.web.session import may
-from trucewatch.web.views import field_names, governorate_names, side_by_side
+from trucewatch.web.views import actor_names, field_names, governorate_names, side_by_side
 from trucewatch.web.words import type_label
 
 router = APIRouter(include_in_schema=False)
@@ -145,10 +146,14 @@ def incident(request: Request, db: Db, who: IncidentReader, incident_id: int) ->
         view, members = get_incident(session, incident_id, viewer=who)
         reports = with_attributions(session, [describe_report(r, code) for r, code in members])
         (described,) = describe_incidents(session, [view], viewer=who)
+        proofs = [proven_inclusion(session, index=r["entry"]) for r in reports]
+        names = actor_names(list_actors(session), request.state.locale)
     locale = request.state.locale
     context = {
         "incident": described,
         "reports": reports,
+        "proofs": proofs,
+        "actor_names": names,
         "disputed": {d["field"] for d in described["merged"]["disagreements"]},
         "rows": side_by_side(reports, locale),
         "field_names": field_names(locale),

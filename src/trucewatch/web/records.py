@@ -18,6 +18,7 @@ from trucewatch.registry.access import Action, Viewer, allowed, authorize
 from trucewatch.registry.service import list_actors
 from trucewatch.web.render import page
 from trucewatch.web.session import Reader, may
+from trucewatch.web.views import actor_names
 
 router = APIRouter(include_in_schema=False)
 
@@ -37,7 +38,8 @@ def zones(
 ) -> HTMLResponse:
     with db.begin() as session:
         found = list_zones(session, on=on)
-        context = {"zones": found, "keys": controller_keys(session, found), "on": on}
+        names = actor_names(list_actors(session), request.state.locale)
+        context = {"zones": found, "keys": controller_keys(session, found), "on": on, "actor_names": names}
         return page(request, "zones.html", who, context)
 
 

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from trucewatch.analytics.stats import UNKNOWN
 from trucewatch.geo.admin import syria_admin_areas
 from trucewatch.incidents.merged import compared_value
+from trucewatch.registry.models import Actor
 from trucewatch.web.i18n import translations
-from trucewatch.web.words import N_, governorate_label, label
+from trucewatch.web.words import N_, governorate_label, label, local_name
 
 SIDE_BY_SIDE = (
     ("day", N_("When")),
@@ -71,3 +72,8 @@ def governorate_names(locale: str) -> dict[str, str]:
     areas = syria_admin_areas()
     names = {area.name_en: governorate_label(code, locale) for code, area in areas.governorates.items()}
     return names | {UNKNOWN: translations(locale).gettext(N_("(unknown)"))}
+
+
+def actor_names(actors: Iterable[Actor], locale: str) -> dict[str, str]:
+    """Each actor's name in the reader's language or script, by its registry key."""
+    return {a.key: local_name(a.names or {}, a.name, locale) for a in actors}
