@@ -327,3 +327,9 @@ def test_an_incident_page_proves_each_of_its_reports_in_the_log(api: Api, guaran
     assert re.search(
         r'<a href="/ledger\?index=\d+">#\d+</a><br><span class="verified">✓ proven in the checkpoint of', page
     )
+
+
+def test_the_menu_offers_the_report_form_only_to_roles_that_file(api: Api) -> None:
+    for code, files in (("RU", True), ("SY-OPP", True), ("UN", False), ("KZ", False)):
+        with browser(api, code) as client:
+            assert ('href="/reports/new"' in client.get("/").text) == files, code

@@ -19,21 +19,22 @@ from fastapi.responses import HTMLResponse
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
 from trucewatch import __version__
-from trucewatch.registry.access import Viewer
+from trucewatch.registry.access import Action, Viewer, allowed
 from trucewatch.web.i18n import LOCALES, RTL, language_name, translations
 from trucewatch.web.security import LANG_COOKIE, csrf_token, set_cookie, set_csrf_cookie
 from trucewatch.web.words import governorate_label, label, local_name
 
-NAV = (
-    ("/", "dashboard"),
-    ("/map", "map"),
-    ("/incidents", "incidents"),
-    ("/reports/new", "file"),
-    ("/actors", "actors"),
-    ("/zones", "zones"),
-    ("/meetings", "meetings"),
-    ("/ledger", "ledger"),
+NAV: tuple[tuple[str, str, Action | None], ...] = (
+    ("/", "dashboard", None),
+    ("/map", "map", None),
+    ("/incidents", "incidents", None),
+    ("/reports/new", "file", Action.FILE_REPORTS),
+    ("/actors", "actors", None),
+    ("/zones", "zones", None),
+    ("/meetings", "meetings", None),
+    ("/ledger", "ledger", None),
 )
+"""The pages of the menu, and the action a reader's role needs to see one there."""
 
 
 @cache
@@ -75,7 +76,7 @@ def page(
             csrf=csrf_token(request),
             path=request.url.path,
             query=str(request.url.query),
-            nav=NAV,
+            nav=[(href, key) for href, key, action in NAV if action is None or allowed(who, action)],
         )
     )
     response = HTMLResponse(body, status_code=status)

@@ -46,7 +46,7 @@ def side_by_side(reports: Sequence[Mapping[str, Any]], locale: str) -> list[dict
 
 def _shown(report: Mapping[str, Any], field: str, locale: str) -> str:
     if field == "day":
-        return f"{report['occurred_at']} ({label(report['time_precision'], locale)})"
+        return f"{_time(report['occurred_at'], report['time_precision'])} ({label(report['time_precision'], locale)})"
     if field in ("killed", "injured"):
         total = compared_value(report, field)
         return "" if total is None else str(total)
@@ -77,3 +77,10 @@ def governorate_names(locale: str) -> dict[str, str]:
 def actor_names(actors: Iterable[Actor], locale: str) -> dict[str, str]:
     """Each actor's name in the reader's language or script, by its registry key."""
     return {a.key: local_name(a.names or {}, a.name, locale) for a in actors}
+
+
+def _time(occurred_at: str, precision: str) -> str:
+    """An ISO time as precise as it is known: the day alone for a day, week or month; to the minute otherwise."""
+    if precision in ("day", "week", "month"):
+        return occurred_at[:10]
+    return occurred_at[:10] + " " + occurred_at[11:16] + " UTC"
