@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import socket
 import statistics
 import subprocess
@@ -418,3 +419,32 @@ def test_the_pages_content_security_policy_stops_a_request_outside_before_it_lea
     )
     assert blocked == "connect-src"
     assert visit.outside == []
+
+
+# --- The ledger, checked in the browser ---------------------------------------------------------
+
+
+def test_the_ledger_page_checks_the_inclusion_proof_again_in_the_browser(
+    visit: Visit, chromium: Any, demo: Demo
+) -> None:
+    """For a public reader, and again with one hash of the audit path altered on its way to the browser."""
+    for index in (0, 1, 4095, 6543):
+        visit.open(f"/ledger?index={index}")
+        visit.page.wait_for_selector("#proof[data-browser-verified]")
+        assert visit.page.get_attribute("#proof", "data-browser-verified") == "true", index
+    visit.shoot("ledger-proof")
+
+    def tampered(route: Any) -> None:
+        body = route.fetch().text()
+        path = re.search(r'data-path="([0-9a-f]{64})', body)
+        assert path is not None
+        altered = path.group(1)[:-1] + ("0" if path.group(1)[-1] != "0" else "1")
+        route.fulfill(response=route.fetch(), body=body.replace(path.group(0), f'data-path="{altered}'))
+
+    forged = Visit(chromium, demo.base)
+    forged.context.route("**/ledger?index=6543", tampered)
+    forged.open("/ledger?index=6543")
+    forged.page.wait_for_selector("#proof[data-browser-verified]")
+    assert forged.page.get_attribute("#proof", "data-browser-verified") == "false"
+    assert "could not check it" in forged.page.inner_text("#proof-in-browser")
+    forged.close()
