@@ -82,20 +82,19 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(TrucewatchError)
     def _domain(_: Request, exc: Exception) -> JSONResponse:
-        status, title = next((v for k, v in STATUS.items() if isinstance(exc, k)), FALLBACK)
-        errors = list(exc.problems) if isinstance(exc, InvalidInput) else None
+        status, title = status_of(exc)
+        errors = field_problems(exc) or None
         return problem_response(status, title, str(exc) if not errors else f"{len(errors)} problem(s)", errors)
 
     @app.exception_handler(RequestValidationError)
     def _validation(_: Request, exc: Exception) -> JSONResponse:
-        assert isinstance(exc, RequestValidationError)  # noqa: S101 - registered for this class only
-        errors = [_field_problem(e) for e in exc.errors()]
-        return problem_response(422, STATUS[InvalidInput][1], f"{len(errors)} problem(s)", errors)
+        errors = field_problems(exc)
+        return problem_response(*status_of(exc), f"{len(errors)} problem(s)", errors)
 
     @app.exception_handler(HTTPException)
     def _http(_: Request, exc: Exception) -> JSONResponse:
-        assert isinstance(exc, HTTPException)  # noqa: S101
-        return problem_response(exc.status_code, _title(exc.status_code), str(exc.detail))
+        assert isinstance(exc, HTTPException)  # noqa: S101 - registered for this class only
+        return problem_response(*status_of(exc), str(exc.detail))
 
     _document_media_type(app)
 
@@ -122,15 +121,30 @@ def _document_media_type(app: FastAPI) -> None:
     app.openapi = openapi  # type: ignore[method-assign]
 
 
+def status_of(exc: Exception) -> tuple[int, str]:
+    """The status and title an error is answered with, by the API and by the web UI's error pages."""
+    if isinstance(exc, HTTPException):
+        titles = {404: "Not found", 405: "Method not allowed", 413: "Request body too large"}
+        return exc.status_code, titles.get(exc.status_code, "Request refused")
+    if isinstance(exc, RequestValidationError):
+        return 422, STATUS[InvalidInput][1]
+    return next((v for k, v in STATUS.items() if isinstance(exc, k)), FALLBACK)
+
+
+def field_problems(exc: Exception) -> list[FieldProblem]:
+    """Every field at fault in an invalid input or request; none for any other error."""
+    if isinstance(exc, InvalidInput):
+        return list(exc.problems)
+    if isinstance(exc, RequestValidationError):
+        return [_field_problem(e) for e in exc.errors()]
+    return []
+
+
 def _field_problem(error: Any) -> FieldProblem:
     where = [str(part) for part in error.get("loc", ())]
     record = where[0] if where else "request"
     field = ".".join(where[1:]) or record
     return FieldProblem(record, field, str(error.get("msg", "invalid")))
-
-
-def _title(status: int) -> str:
-    return {404: "Not found", 405: "Method not allowed", 413: "Request body too large"}.get(status, "Request refused")
 
 
 class BodyLimit:

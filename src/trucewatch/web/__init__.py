@@ -21,9 +21,9 @@ from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
 
-from trucewatch.api.problems import FALLBACK, STATUS
+from trucewatch.api.problems import field_problems, status_of
 from trucewatch.config import Settings
-from trucewatch.errors import ConfigError, InvalidInput, TrucewatchError
+from trucewatch.errors import ConfigError, TrucewatchError
 from trucewatch.registry.access import ANONYMOUS
 from trucewatch.web import filing, maps, pages, records, session
 from trucewatch.web.i18n import choose
@@ -77,18 +77,8 @@ def _pages_or_api(api: Handler) -> Handler:
 def error_page(request: Request, exc: Exception) -> Response:
     if not hasattr(request.state, "locale"):
         request.state.locale = choose(request.cookies.get(LANG_COOKIE), request.headers.get("accept-language"))
-    status, title = _status(exc)
-    problems = [f"{p.record} · {p.field}: {p.problem}" for p in exc.problems] if isinstance(exc, InvalidInput) else []
-    if isinstance(exc, RequestValidationError):
-        problems = [f"{'.'.join(str(p) for p in e.get('loc', ()))}: {e.get('msg', '')}" for e in exc.errors()]
+    status, title = status_of(exc)
+    problems = [f"{p.record} · {p.field}: {p.problem}" for p in field_problems(exc)]
     detail = str(exc.detail) if isinstance(exc, HTTPException) else str(exc)
     context = {"status": status, "title": title, "detail": detail, "problems": problems}
     return page(request, "error.html", ANONYMOUS, context, status=status)
-
-
-def _status(exc: Exception) -> tuple[int, str]:
-    if isinstance(exc, HTTPException):
-        return exc.status_code, "Not found" if exc.status_code == 404 else "Request refused"
-    if isinstance(exc, RequestValidationError):
-        return 422, STATUS[InvalidInput][1]
-    return next((v for k, v in STATUS.items() if isinstance(exc, k)), FALLBACK)

@@ -45,6 +45,11 @@ from trucewatch.web.session import may
 router = APIRouter(include_in_schema=False)
 Filer = Annotated[Viewer, Depends(may(Action.FILE_REPORTS))]
 RECORD = "report"
+TEXT_FIELDS = (
+    "ref", "time_precision", "place", "geo_precision", "violation_type", "perpetrator", "target",
+    "narrative", "language", "tier", "supersedes",
+)  # fmt: skip
+"""The form's fields that a report takes as typed."""
 LANGUAGES = ("en", "ar", "ru", "tr", "fa", "ku", "fr")
 
 
@@ -114,10 +119,7 @@ def report_of(fields: dict[str, str]) -> dict[str, Any]:
     field that is not a number is passed on as typed, for the check to name), lists split, blanks left out."""
     typed = {k: v.strip() for k, v in fields.items() if v.strip()}
     report: dict[str, Any] = {}
-    for name in ("ref", "time_precision", "place", "geo_precision", "violation_type", "perpetrator", "target"):
-        if name in typed:
-            report[name] = typed[name]
-    for name in ("narrative", "language", "tier", "supersedes"):
+    for name in TEXT_FIELDS:
         if name in typed:
             report[name] = typed[name]
     if "occurred_at" in typed:

@@ -33,7 +33,7 @@ from trucewatch.web.i18n import translations
 from trucewatch.web.render import page
 from trucewatch.web.session import may
 from trucewatch.web.views import actor_names, field_names, governorate_names, side_by_side
-from trucewatch.web.words import type_label
+from trucewatch.web.words import label
 
 router = APIRouter(include_in_schema=False)
 StatsReader = Annotated[Viewer, Depends(may(Action.READ_STATS))]
@@ -94,7 +94,7 @@ def violations_chart(request: Request, db: Db, who: StatsReader, since: Since = 
     with db.begin() as session:
         chosen, stats = _stats(request, session, who, since, until)
     counts = {date.fromisoformat(d): n for d, n in stats["by_day"].items()}
-    names = {str(t): type_label(str(t), locale) for t in ViolationType}
+    names = {str(t): label(str(t), locale) for t in ViolationType}
     title = _t(request, "Violations by day and type")
     svg = violations_by_day(
         counts, start=chosen.start, end=chosen.end, title=title, type_names=names, empty=_t(request, "No violation")

@@ -72,9 +72,7 @@ def to_sign_in(_: Request, exc: Exception) -> Response:
 
 @router.get("/sign-in")
 def sign_in_page(request: Request, db: Db, who: Reader, then: str = "/") -> HTMLResponse:
-    with db.begin() as session:
-        codes = [(d.code, d.name) for d in list_delegations(session)]
-    return page(request, "sign_in.html", who, {"delegations": codes, "then": _local(then), "error": None})
+    return page(request, "sign_in.html", who, {"delegations": _delegations(db), "then": _local(then), "error": None})
 
 
 @router.post("/sign-in")
@@ -93,9 +91,12 @@ async def sign_in(
     try:
         issued = await run_in_threadpool(_open_session, db, delegation, member, password, token.strip())
     except Unauthenticated as refused:
-        with db.begin() as session:
-            codes = [(d.code, d.name) for d in list_delegations(session)]
-        context = {"delegations": codes, "then": _local(then), "error": str(refused), "delegation": delegation}
+        context = {
+            "delegations": _delegations(db),
+            "then": _local(then),
+            "error": str(refused),
+            "delegation": delegation,
+        }
         return page(request, "sign_in.html", who, {**context, "member": member}, status=401)
     response = RedirectResponse(_local(then), status_code=303)
     set_cookie(response, SESSION_COOKIE, issued, strict=False, max_age=SESSION_HOURS * 3600)
@@ -124,6 +125,12 @@ def _open_session(db: Database, delegation: str, member: str, password: str, tok
         else:
             raise Unauthenticated("give your delegation, login and password, or a member's token")
         return new_session(session, member_id, now=now()).token
+
+
+def _delegations(db: Database) -> list[tuple[str, str]]:
+    """The sign-in form's choice of delegations: (code, name)."""
+    with db.begin() as session:
+        return [(d.code, d.name) for d in list_delegations(session)]
 
 
 def _end(db: Database, token: str) -> None:

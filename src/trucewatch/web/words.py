@@ -68,10 +68,6 @@ def label(value: str | None, locale: str) -> str:
     return translations(locale).gettext(english) if english else value
 
 
-def type_label(value: str, locale: str) -> str:
-    return label(value, locale)
-
-
 def governorate_label(pcode: str | None, locale: str, fallback: str = "") -> str:
     """A governorate's name in the reader's script (Arabic for Arabic and Persian readers)."""
     area = syria_admin_areas().governorates.get(pcode or "")
